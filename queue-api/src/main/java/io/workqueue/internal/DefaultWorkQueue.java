@@ -1,0 +1,465 @@
+package io.workqueue.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.workqueue.Completion;
+import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyUnavailableException;
+import io.workqueue.Lease;
+import io.workqueue.NewTask;
+import io.workqueue.Outcome;
+import io.workqueue.QueueException;
+import io.workqueue.QueueInfo;
+import io.workqueue.QueueRef;
+import io.workqueue.TamperedDataException;
+import io.workqueue.Task;
+import io.workqueue.UnreadableTaskException;
+import io.workqueue.WorkQueue;
+import io.workqueue.spi.Bookkeeper;
+import io.workqueue.spi.BookkeeperState;
+import io.workqueue.spi.CompletionListener;
+import io.workqueue.spi.Fetch;
+import io.workqueue.spi.KeyProvider;
+import io.workqueue.spi.PendingCompletion;
+import io.workqueue.spi.StoredOutcome;
+import io.workqueue.spi.StoredTask;
+import io.workqueue.spi.TaskStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The core behind {@link io.workqueue.WorkQueues#builder()}: validates, seals and opens, and
+ * composes the task store, the bookkeeper and the key provider. Holds no queue state of its own, so
+ * any number of instances on any number of nodes can share the same backends.
+ */
+public final class DefaultWorkQueue implements WorkQueue {
+  private static final Logger log = LoggerFactory.getLogger(DefaultWorkQueue.class);
+
+  /** Bound on bookkeeper round trips in one fetch (holes and expired rows are stepped over). */
+  private static final int MAX_FETCH_STEPS = 64;
+
+  private static final int COMPLETION_SWEEP_LIMIT = 100;
+
+  private final TaskStore store;
+  private final Bookkeeper bookkeeper;
+  private final KeyProvider keys;
+  private final Optional<CompletionListener> listener;
+  private final Clock clock;
+  private final Duration holeGrace;
+  private final Duration completionRetryDelay;
+  private final ConcurrentHashMap<QueueRef, Instant> lastCompletionSweep =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Wires the core; use {@link io.workqueue.WorkQueues#builder()}.
+   *
+   * @param store the task store
+   * @param bookkeeper the bookkeeper
+   * @param keys the key provider
+   * @param listener the completion listener, if any
+   * @param clock the clock
+   * @param holeGrace how long an allocated index may stay unwritten
+   * @param completionRetryDelay how long a completion stays claimed before another try
+   */
+  public DefaultWorkQueue(
+      TaskStore store,
+      Bookkeeper bookkeeper,
+      KeyProvider keys,
+      Optional<CompletionListener> listener,
+      Clock clock,
+      Duration holeGrace,
+      Duration completionRetryDelay) {
+    this.store = store;
+    this.bookkeeper = bookkeeper;
+    this.keys = keys;
+    this.listener = listener;
+    this.clock = clock;
+    this.holeGrace = holeGrace;
+    this.completionRetryDelay = completionRetryDelay;
+  }
+
+  // ---------------------------------------------------------------------------------------- add
+
+  @Override
+  public long add(QueueRef queue, NewTask task) {
+    Validation.notNull("task", task);
+    return addAll(queue, List.of(task)).get(0);
+  }
+
+  @Override
+  public List<Long> addAll(QueueRef queue, List<NewTask> tasks) {
+    Validation.notNull("queue", queue);
+    Validation.notNull("tasks", tasks);
+    if (tasks.isEmpty() || tasks.size() > MAX_BATCH) {
+      throw new InvalidArgumentException(
+          "tasks", "must hold 1 to " + MAX_BATCH + " tasks, held " + tasks.size());
+    }
+    for (int i = 0; i < tasks.size(); i++) {
+      if (tasks.get(i) == null) {
+        throw new InvalidArgumentException("tasks", "element " + i + " is null");
+      }
+    }
+    keys.requireKey(queue.owner());
+    Instant now = clock.instant();
+    int n = tasks.size();
+    long first = bookkeeper.allocate(queue, n, now);
+    try {
+      List<StoredTask> rows = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        NewTask t = tasks.get(i);
+        long index = first + i;
+        byte[] value = seal(queue, index, Field.VALUE, "", Json.bytes(t.value()));
+        Optional<byte[]> token =
+            t.token().map(tok -> seal(queue, index, Field.TOKEN, "", Json.bytes(tok)));
+        rows.add(new StoredTask(index, value, token, now));
+      }
+      store.put(queue, rows);
+    } catch (RuntimeException e) {
+      // Nothing of this add will be committed: skip its indices now rather than after the grace
+      // period. Where even that fails, fetch resolves them as holes later.
+      for (int i = 0; i < n; i++) {
+        try {
+          bookkeeper.resolveHole(queue, first + i, false, now);
+        } catch (RuntimeException again) {
+          log.debug("could not skip index {} of {} after a failed add", first + i, queue, again);
+        }
+      }
+      throw e;
+    }
+    if (!bookkeeper.commit(queue, first, n)) {
+      throw new QueueException(
+          "add to "
+              + queue
+              + " took longer than the hole grace period ("
+              + holeGrace
+              + "): index "
+              + first
+              + (n > 1 ? ".." + (first + n - 1) : "")
+              + " was already skipped, so the task"
+              + (n > 1 ? "s were" : " was")
+              + " not added; check the task store's latency");
+    }
+    List<Long> indices = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      indices.add(first + i);
+    }
+    return indices;
+  }
+
+  // -------------------------------------------------------------------------------------- fetch
+
+  @Override
+  public Optional<Task> fetch(QueueRef queue, String worker) {
+    return fetch(queue, worker, DEFAULT_TIME_TO_RECOVER);
+  }
+
+  @Override
+  public Optional<Task> fetch(QueueRef queue, String worker, Duration timeToRecover) {
+    Validation.notNull("queue", queue);
+    Validation.workerId(worker);
+    Validation.positiveDuration("timeToRecover", timeToRecover);
+    Instant now = clock.instant();
+    sweepCompletionsNowAndThen(queue, now);
+    for (int step = 0; step < MAX_FETCH_STEPS; step++) {
+      Fetch decision = bookkeeper.fetch(queue, worker, now, timeToRecover, holeGrace);
+      if (decision instanceof Fetch.Empty) {
+        return Optional.empty();
+      }
+      if (decision instanceof Fetch.Hole hole) {
+        boolean written = store.get(queue, hole.index()).isPresent();
+        bookkeeper.resolveHole(queue, hole.index(), written, now);
+        log.warn(
+            "index {} of {} stayed unwritten past the grace period {}; {}",
+            hole.index(),
+            queue,
+            holeGrace,
+            written ? "its row exists, delivering it" : "no row, skipping it");
+        continue;
+      }
+      Lease lease = ((Fetch.Leased) decision).lease();
+      Optional<StoredTask> row = store.get(queue, lease.index());
+      if (row.isEmpty()) {
+        log.warn(
+            "task {} of {} has no stored row (past the store's retention time, or dropped);"
+                + " acknowledging it as expired",
+            lease.index(),
+            queue);
+        bookkeeper.ack(queue, worker, lease.index(), Optional.empty());
+        continue;
+      }
+      try {
+        return Optional.of(open(queue, row.get(), lease));
+      } catch (TamperedDataException | KeyUnavailableException e) {
+        retire(queue, worker, lease.index(), e, now);
+        throw new UnreadableTaskException(queue, lease.index(), e);
+      }
+    }
+    log.warn(
+        "fetch on {} stepped over {} holes or expired rows; try again", queue, MAX_FETCH_STEPS);
+    return Optional.empty();
+  }
+
+  private Task open(QueueRef queue, StoredTask row, Lease lease) {
+    long index = row.index();
+    JsonNode value = Json.parse(open(queue, index, Field.VALUE, "", row.value()));
+    Optional<JsonNode> token =
+        row.token().map(t -> Json.parse(open(queue, index, Field.TOKEN, "", t)));
+    return new Task(
+        queue, index, value, token, lease.deliveries(), row.enqueuedAt(), lease.deadline());
+  }
+
+  /**
+   * Takes an unreadable task out of circulation with a failure outcome. Where the owner's keys are
+   * gone the outcome cannot be sealed, so it is not persisted and the listener hears of it once,
+   * best effort.
+   */
+  private void retire(QueueRef queue, String worker, long index, QueueException why, Instant now) {
+    ObjectNode error = Json.MAPPER.createObjectNode();
+    error.put("type", "unreadable");
+    error.put("message", why.getMessage());
+    Outcome failure = Outcome.failure(error);
+    try {
+      ackIndex(queue, worker, index, failure);
+      return;
+    } catch (KeyUnavailableException keysGone) {
+      log.debug("cannot seal the failure outcome of task {} of {}", index, queue, keysGone);
+    }
+    if (bookkeeper.ack(queue, worker, index, Optional.empty()) && listener.isPresent()) {
+      try {
+        listener
+            .get()
+            .onCompletion(new Completion(queue, index, worker, Optional.empty(), failure, now));
+      } catch (RuntimeException e) {
+        log.warn("completion listener failed for unreadable task {} of {}", index, queue, e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- ack
+
+  @Override
+  public boolean ack(QueueRef queue, String worker) {
+    return ack(queue, worker, Outcome.success());
+  }
+
+  @Override
+  public boolean ack(QueueRef queue, String worker, Outcome outcome) {
+    Validation.notNull("queue", queue);
+    Validation.workerId(worker);
+    Validation.notNull("outcome", outcome);
+    Optional<Lease> lease = bookkeeper.lease(queue, worker);
+    return lease.isPresent() && ackIndex(queue, worker, lease.get().index(), outcome);
+  }
+
+  @Override
+  public boolean ack(QueueRef queue, String worker, long index, Outcome outcome) {
+    Validation.notNull("queue", queue);
+    Validation.workerId(worker);
+    Validation.notNull("outcome", outcome);
+    if (index < 1) {
+      throw new InvalidArgumentException("index", "must be 1 or more, was " + index);
+    }
+    return ackIndex(queue, worker, index, outcome);
+  }
+
+  private boolean ackIndex(QueueRef queue, String worker, long index, Outcome outcome) {
+    Instant now = clock.instant();
+    boolean track = listener.isPresent();
+    boolean plainSuccess = outcome instanceof Outcome.Success s && s.result().isEmpty();
+    if (track || !plainSuccess) {
+      // Persisted before the lease is released, keyed by worker: a stale worker whose lease was
+      // taken over writes a row nobody reads.
+      byte[] sealed = seal(queue, index, Field.OUTCOME, worker, Json.bytes(encode(outcome)));
+      store.putOutcome(queue, new StoredOutcome(index, worker, sealed, now));
+    }
+    Optional<Instant> due = track ? Optional.of(now.plus(completionRetryDelay)) : Optional.empty();
+    boolean acked = bookkeeper.ack(queue, worker, index, due);
+    if (acked && track) {
+      deliver(queue, new PendingCompletion(index, worker), outcome, now);
+    }
+    return acked;
+  }
+
+  // -------------------------------------------------------------------------------- completions
+
+  @Override
+  public int deliverPendingCompletions(QueueRef queue) {
+    Validation.notNull("queue", queue);
+    if (listener.isEmpty()) {
+      return 0;
+    }
+    Instant now = clock.instant();
+    int delivered = 0;
+    for (PendingCompletion pending :
+        bookkeeper.claimCompletions(queue, now, completionRetryDelay, COMPLETION_SWEEP_LIMIT)) {
+      Optional<StoredOutcome> row = store.getOutcome(queue, pending.index(), pending.worker());
+      if (row.isEmpty()) {
+        log.warn(
+            "outcome of task {} of {} by {} is gone (past the store's retention time);"
+                + " its completion cannot be delivered",
+            pending.index(),
+            queue,
+            pending.worker());
+        bookkeeper.completionDelivered(queue, pending);
+        continue;
+      }
+      Outcome outcome;
+      try {
+        outcome =
+            decode(
+                Json.parse(
+                    open(
+                        queue,
+                        pending.index(),
+                        Field.OUTCOME,
+                        pending.worker(),
+                        row.get().outcome())));
+      } catch (TamperedDataException | KeyUnavailableException e) {
+        log.warn(
+            "outcome of task {} of {} cannot be opened; dropping its completion",
+            pending.index(),
+            queue,
+            e);
+        bookkeeper.completionDelivered(queue, pending);
+        continue;
+      }
+      if (deliver(queue, pending, outcome, row.get().completedAt())) {
+        delivered++;
+      }
+    }
+    return delivered;
+  }
+
+  private void sweepCompletionsNowAndThen(QueueRef queue, Instant now) {
+    if (listener.isEmpty()) {
+      return;
+    }
+    Instant last = lastCompletionSweep.get(queue);
+    if (last != null && now.isBefore(last.plusSeconds(1))) {
+      return;
+    }
+    boolean mine =
+        last == null
+            ? lastCompletionSweep.putIfAbsent(queue, now) == null
+            : lastCompletionSweep.replace(queue, last, now);
+    if (mine) {
+      try {
+        deliverPendingCompletions(queue);
+      } catch (QueueException e) {
+        log.warn("retrying pending completions of {} failed; will try again", queue, e);
+      }
+    }
+  }
+
+  private boolean deliver(
+      QueueRef queue, PendingCompletion pending, Outcome outcome, Instant completedAt) {
+    Optional<JsonNode> token = Optional.empty();
+    try {
+      Optional<StoredTask> row = store.get(queue, pending.index());
+      if (row.isPresent() && row.get().token().isPresent()) {
+        token =
+            Optional.of(
+                Json.parse(open(queue, pending.index(), Field.TOKEN, "", row.get().token().get())));
+      }
+    } catch (TamperedDataException | KeyUnavailableException e) {
+      log.warn(
+          "token of task {} of {} cannot be opened; delivering without it", pending.index(), queue);
+    }
+    Completion completion =
+        new Completion(queue, pending.index(), pending.worker(), token, outcome, completedAt);
+    try {
+      listener.orElseThrow().onCompletion(completion);
+    } catch (RuntimeException e) {
+      log.warn(
+          "completion listener failed for task {} of {}; it will be delivered again",
+          pending.index(),
+          queue,
+          e);
+      return false;
+    }
+    bookkeeper.completionDelivered(queue, pending);
+    return true;
+  }
+
+  private static JsonNode encode(Outcome outcome) {
+    ObjectNode node = Json.MAPPER.createObjectNode();
+    if (outcome instanceof Outcome.Success s) {
+      node.put("ok", true);
+      s.result().ifPresent(r -> node.set("result", r));
+    } else {
+      node.put("ok", false);
+      node.set("error", ((Outcome.Failure) outcome).error());
+    }
+    return node;
+  }
+
+  private static Outcome decode(JsonNode node) {
+    if (node.path("ok").asBoolean()) {
+      return node.has("result") ? Outcome.success(node.get("result")) : Outcome.success();
+    }
+    return Outcome.failure(node.get("error"));
+  }
+
+  // -------------------------------------------------------------------------------- info/rewind
+
+  @Override
+  public QueueInfo info(QueueRef queue) {
+    Validation.notNull("queue", queue);
+    BookkeeperState state = bookkeeper.state(queue);
+    long waiting = Math.max(0, state.committed() - state.fetched());
+    return new QueueInfo(queue, state.allocated(), state.fetched(), waiting, state.leases());
+  }
+
+  @Override
+  public void rewind(QueueRef queue, long index) {
+    Validation.notNull("queue", queue);
+    if (index < 0) {
+      throw new InvalidArgumentException("index", "must be 0 or more, was " + index);
+    }
+    if (!bookkeeper.rewind(queue, index)) {
+      throw new InvalidArgumentException(
+          "index",
+          "is "
+              + index
+              + " but the highest index assigned in "
+              + queue
+              + " is "
+              + bookkeeper.state(queue).allocated());
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ sealing
+
+  /** Which field a ciphertext belongs to; part of its associated data. */
+  private enum Field {
+    VALUE,
+    TOKEN,
+    OUTCOME
+  }
+
+  private byte[] seal(QueueRef queue, long index, Field field, String worker, byte[] plaintext) {
+    return keys.seal(queue.owner(), plaintext, associatedData(queue, index, field, worker));
+  }
+
+  private byte[] open(QueueRef queue, long index, Field field, String worker, byte[] sealed) {
+    return keys.open(queue.owner(), sealed, associatedData(queue, index, field, worker));
+  }
+
+  /**
+   * Binds a ciphertext to its owner, queue, index, field and (for outcomes) worker. '|' cannot
+   * occur in any id, so the encoding is unambiguous.
+   */
+  static byte[] associatedData(QueueRef queue, long index, Field field, String worker) {
+    String ad =
+        "wq1|" + queue.owner() + "|" + queue.service() + "|" + index + "|" + field + "|" + worker;
+    return ad.getBytes(StandardCharsets.UTF_8);
+  }
+}

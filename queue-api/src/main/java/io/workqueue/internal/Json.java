@@ -1,0 +1,100 @@
+package io.workqueue.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.workqueue.InvalidArgumentException;
+import io.workqueue.PayloadTooLargeException;
+import io.workqueue.QueueException;
+import java.io.IOException;
+
+/**
+ * The JSON mapping every value, token and outcome goes through. One mapper, configured once:
+ * java.time types as ISO strings, no failure on empty beans turned off (an empty bean is a bug).
+ */
+public final class Json {
+  /** Largest value as UTF-8 JSON: 256 KiB, the limit SQS users know. */
+  public static final int MAX_VALUE_BYTES = 256 * 1024;
+
+  /** Largest token, result or error as UTF-8 JSON: 64 KiB. */
+  public static final int MAX_SMALL_BYTES = 64 * 1024;
+
+  /** The shared mapper; thread-safe once configured. */
+  public static final JsonMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
+
+  private Json() {}
+
+  /**
+   * Maps an object to a tree, rejecting what Jackson cannot map.
+   *
+   * @param argument the argument's name for the error message
+   * @param value any Jackson-mappable object; {@code null} maps to JSON null
+   * @param limit the largest allowed size in bytes as JSON
+   * @return the tree
+   */
+  public static JsonNode tree(String argument, Object value, int limit) {
+    JsonNode node;
+    try {
+      node = value instanceof JsonNode n ? n : MAPPER.valueToTree(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException(
+          argument,
+          "cannot be mapped to JSON by Jackson ("
+              + (value == null ? "null" : value.getClass().getName())
+              + "): "
+              + rootMessage(e),
+          e);
+    }
+    if (node == null || node instanceof MissingNode) {
+      throw new InvalidArgumentException(argument, "maps to no JSON value");
+    }
+    int size = bytes(node).length;
+    if (size > limit) {
+      throw new PayloadTooLargeException(argument, size, limit);
+    }
+    return node;
+  }
+
+  /**
+   * Serializes a tree to UTF-8 JSON.
+   *
+   * @param node the tree
+   * @return the bytes
+   */
+  public static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new QueueException("cannot serialize JSON tree: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Parses UTF-8 JSON that this library wrote.
+   *
+   * @param bytes the bytes
+   * @return the tree
+   */
+  public static JsonNode parse(byte[] bytes) {
+    try {
+      return MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw new QueueException("stored JSON cannot be parsed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage();
+  }
+}

@@ -1,0 +1,138 @@
+package io.workqueue.spi;
+
+import io.workqueue.BackendUnavailableException;
+import io.workqueue.Lease;
+import io.workqueue.QueueRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The queue's bookkeeping: index allocation and commit, the fetch pointer, leases with deadlines,
+ * recovery of expired leases, pending completions. Each method is one atomic step (one Lua script
+ * on Redis). Time always comes from the caller ({@code now}), so a settable clock tests every
+ * implementation.
+ *
+ * <p>Indices: {@link #allocate} reserves indices, which stay <em>pending</em> until {@link #commit}
+ * (after the task rows were written). {@link #fetch} hands out only indices below the lowest
+ * pending one, so an index allocated but not yet written is never handed out; a pending index older
+ * than the grace period is reported as a {@link Fetch.Hole} for the caller to resolve.
+ *
+ * <p>Memory per queue is O(workers + in-flight + pending), never O(backlog). Implementations are
+ * thread-safe; failures to reach the backend are {@link BackendUnavailableException}s and leave the
+ * state unchanged. The contract kit is {@code io.workqueue.testkit.BookkeeperContract}.
+ */
+public interface Bookkeeper {
+
+  /**
+   * Reserves {@code count} consecutive new indices, pending until committed.
+   *
+   * @param queue the queue
+   * @param count how many, 1 or more
+   * @param now the caller's time, recorded to judge holes
+   * @return the first reserved index (the first ever is 1)
+   */
+  long allocate(QueueRef queue, int count, Instant now);
+
+  /**
+   * Commits allocated indices whose tasks are written. An index already resolved as a hole and kept
+   * counts as committed.
+   *
+   * @param queue the queue
+   * @param first the first index of the range
+   * @param count the range's length
+   * @return true when every index of the range is committed; false when any was already resolved as
+   *     a skipped hole (its writer was too slow), in which case the add must fail
+   */
+  boolean commit(QueueRef queue, long first, int count);
+
+  /**
+   * Hands a lease to a worker: its own unexpired lease again if it holds one on the single-task
+   * path, else the expired lease with the earliest deadline (to exactly this worker, with a fresh
+   * deadline, deliveries + 1), else the next committed index (deliveries 1), else a hole to
+   * resolve, else empty.
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @param now the caller's time
+   * @param timeToRecover the lease's length from {@code now}
+   * @param holeGrace how long a pending index may stay uncommitted before it is reported as a hole
+   * @return the decision
+   */
+  Fetch fetch(
+      QueueRef queue, String worker, Instant now, Duration timeToRecover, Duration holeGrace);
+
+  /**
+   * Resolves a hole reported by {@link #fetch}: {@code keep} commits it (the row exists), else it
+   * is skipped for good and a late {@link #commit} of it returns false.
+   *
+   * @param queue the queue
+   * @param index the hole
+   * @param keep whether the task row exists
+   * @param now the caller's time
+   * @return true when this call resolved it, false when it was no longer pending
+   */
+  boolean resolveHole(QueueRef queue, long index, boolean keep, Instant now);
+
+  /**
+   * The lease a worker holds on the single-task path, if any and not taken over.
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @return the lease
+   */
+  Optional<Lease> lease(QueueRef queue, String worker);
+
+  /**
+   * Acknowledges a lease: only the worker that holds the lease on {@code index} succeeds (a lease
+   * past its deadline but not yet taken over still counts as held).
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @param index the leased index
+   * @param completionDueAt when present, the completion is recorded as pending in the same step,
+   *     claimable by {@link #claimCompletions} from that time on (the acknowledging node delivers
+   *     it right away and confirms with {@link #completionDelivered})
+   * @return true when the lease was held and is now released; false otherwise, changing nothing
+   */
+  boolean ack(QueueRef queue, String worker, long index, Optional<Instant> completionDueAt);
+
+  /**
+   * Claims pending completions whose retry time has come, pushing their retry time {@code claimFor}
+   * ahead so other nodes leave them alone meanwhile.
+   *
+   * @param queue the queue
+   * @param now the caller's time
+   * @param claimFor how long the claim lasts
+   * @param limit how many at most
+   * @return the claimed completions, oldest first
+   */
+  List<PendingCompletion> claimCompletions(
+      QueueRef queue, Instant now, Duration claimFor, int limit);
+
+  /**
+   * Forgets a pending completion once the listener returned.
+   *
+   * @param queue the queue
+   * @param completion the delivered completion
+   */
+  void completionDelivered(QueueRef queue, PendingCompletion completion);
+
+  /**
+   * Reads the counters and leases.
+   *
+   * @param queue the queue
+   * @return the state
+   */
+  BookkeeperState state(QueueRef queue);
+
+  /**
+   * Moves the fetch pointer so that the next fresh fetch hands out {@code fetched + 1}.
+   *
+   * @param queue the queue
+   * @param fetched the new pointer, 0 or more
+   * @return false, changing nothing, when {@code fetched} is above the highest allocated index
+   */
+  boolean rewind(QueueRef queue, long fetched);
+}

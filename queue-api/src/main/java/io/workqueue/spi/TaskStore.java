@@ -1,0 +1,81 @@
+package io.workqueue.spi;
+
+import io.workqueue.BackendUnavailableException;
+import io.workqueue.QueueRef;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Holds sealed tasks by (owner, service, index), and their outcomes. Never sees plaintext: the core
+ * seals before {@link #put} and opens after {@link #get}.
+ *
+ * <p>Implementations are thread-safe. A failure to reach the store is a {@link
+ * BackendUnavailableException} naming the store; writes are idempotent per (queue, index), so the
+ * core may retry them. Stores keep tasks for a retention time (Cassandra: the table's TTL) and
+ * delete only whole ranges of indices ({@link #dropBelow}), never single rows.
+ *
+ * <p>The contract kit is {@code io.workqueue.testkit.TaskStoreContract}.
+ */
+public interface TaskStore {
+
+  /**
+   * Writes tasks of one queue. Returns once every task is durable at the store's configured
+   * consistency; throws when any may not be. Writing an index again with the same content is a
+   * no-op.
+   *
+   * @param queue the queue
+   * @param tasks the tasks, each with a distinct index
+   */
+  void put(QueueRef queue, List<StoredTask> tasks);
+
+  /**
+   * Reads one task.
+   *
+   * @param queue the queue
+   * @param index the index
+   * @return the task, or empty when it was never written, has expired or was dropped
+   */
+  Optional<StoredTask> get(QueueRef queue, long index);
+
+  /**
+   * Reads several tasks of one queue; the batch path reads a range per partition.
+   *
+   * @param queue the queue
+   * @param indices the indices
+   * @return the tasks found, by index; missing ones are absent from the map
+   */
+  Map<Long, StoredTask> getAll(QueueRef queue, Collection<Long> indices);
+
+  /**
+   * Writes an outcome. Returns once it is durable; writing the same (index, worker) again replaces
+   * it.
+   *
+   * @param queue the queue
+   * @param outcome the sealed outcome
+   */
+  void putOutcome(QueueRef queue, StoredOutcome outcome);
+
+  /**
+   * Reads the outcome one worker wrote for an index.
+   *
+   * @param queue the queue
+   * @param index the index
+   * @param worker the worker that acknowledged
+   * @return the outcome, or empty when none was written or it has expired
+   */
+  Optional<StoredOutcome> getOutcome(QueueRef queue, long index, String worker);
+
+  /**
+   * Drops, as whole ranges, the tasks and outcomes of every index below {@code watermark} that the
+   * store can drop without touching an index at or above it (Cassandra: whole bucket partitions).
+   * Indices below {@code previousWatermark} were dropped by an earlier call and need no work.
+   *
+   * @param queue the queue
+   * @param previousWatermark the watermark of the previous call (0 for none)
+   * @param watermark every index below it is finished and may go
+   * @return the new watermark: the lowest index the store still holds (at most {@code watermark})
+   */
+  long dropBelow(QueueRef queue, long previousWatermark, long watermark);
+}

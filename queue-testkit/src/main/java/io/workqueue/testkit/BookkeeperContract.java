@@ -1,0 +1,421 @@
+package io.workqueue.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.workqueue.Lease;
+import io.workqueue.QueueRef;
+import io.workqueue.spi.Bookkeeper;
+import io.workqueue.spi.BookkeeperState;
+import io.workqueue.spi.Fetch;
+import io.workqueue.spi.PendingCompletion;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Bookkeeper} passes: index allocation and commit, holes, leases and
+ * their recovery, completions, rewind, atomicity under concurrency. Time is passed in, so the tests
+ * move it by hand. Each test uses its own queues; one shared bookkeeper is fine.
+ */
+public abstract class BookkeeperContract {
+
+  /**
+   * The bookkeeper under test.
+   *
+   * @return the bookkeeper
+   */
+  protected abstract Bookkeeper bookkeeper();
+
+  static final Instant T0 = Instant.ofEpochMilli(1_800_000_000_000L);
+  static final Duration TTR = Duration.ofSeconds(10);
+  static final Duration GRACE = Duration.ofSeconds(5);
+
+  private Bookkeeper bk() {
+    return bookkeeper();
+  }
+
+  private long addCommitted(QueueRef q, int n, Instant now) {
+    long first = bk().allocate(q, n, now);
+    assertThat(bk().commit(q, first, n)).isTrue();
+    return first;
+  }
+
+  private Fetch fetch(QueueRef q, String worker, Instant now) {
+    return bk().fetch(q, worker, now, TTR, GRACE);
+  }
+
+  private static Lease leased(Fetch f) {
+    assertThat(f).isInstanceOf(Fetch.Leased.class);
+    return ((Fetch.Leased) f).lease();
+  }
+
+  @Nested
+  @DisplayName("allocation and commit")
+  class Allocation {
+    @Test
+    @DisplayName("indices start at 1 and are consecutive, also in blocks")
+    void consecutive() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(bk().allocate(q, 1, T0)).isEqualTo(1);
+      assertThat(bk().allocate(q, 1, T0)).isEqualTo(2);
+      assertThat(bk().allocate(q, 100, T0)).isEqualTo(3);
+      assertThat(bk().allocate(q, 1, T0)).isEqualTo(103);
+      assertThat(bk().state(q).allocated()).isEqualTo(103);
+    }
+
+    @Test
+    @DisplayName("an allocated but uncommitted index is never handed out")
+    void pendingNotFetched() {
+      QueueRef q = TestQueues.fresh();
+      bk().allocate(q, 1, T0);
+      assertThat(fetch(q, "w", T0)).isInstanceOf(Fetch.Empty.class);
+      assertThat(fetch(q, "w", T0.plus(GRACE).minusMillis(1))).isInstanceOf(Fetch.Empty.class);
+      assertThat(bk().state(q).committed()).isZero();
+    }
+
+    @Test
+    @DisplayName("a later index committed first waits behind the pending one")
+    void outOfOrderCommit() {
+      QueueRef q = TestQueues.fresh();
+      long a = bk().allocate(q, 1, T0);
+      long b = bk().allocate(q, 1, T0);
+      assertThat(bk().commit(q, b, 1)).isTrue();
+      assertThat(fetch(q, "w", T0)).isInstanceOf(Fetch.Empty.class);
+      assertThat(bk().commit(q, a, 1)).isTrue();
+      assertThat(leased(fetch(q, "w1", T0)).index()).isEqualTo(a);
+      assertThat(leased(fetch(q, "w2", T0)).index()).isEqualTo(b);
+      assertThat(bk().state(q).committed()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("allocations from many threads are unique and gap-free")
+    void concurrentAllocate() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      Set<Long> seen = ConcurrentHashMap.newKeySet();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          fs.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 50; i++) {
+                      long first = bk().allocate(q, 2, T0);
+                      assertThat(seen.add(first)).isTrue();
+                      assertThat(seen.add(first + 1)).isTrue();
+                    }
+                  }));
+        }
+        for (Future<?> f : fs) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(seen).hasSize(800);
+      assertThat(seen.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(800);
+    }
+  }
+
+  @Nested
+  @DisplayName("holes")
+  class Holes {
+    @Test
+    @DisplayName("a pending index older than the grace period is reported as a hole")
+    void reported() {
+      QueueRef q = TestQueues.fresh();
+      long a = bk().allocate(q, 1, T0);
+      Fetch f = fetch(q, "w", T0.plus(GRACE));
+      assertThat(f).isEqualTo(new Fetch.Hole(a));
+    }
+
+    @Test
+    @DisplayName("a hole resolved as skipped is stepped over, and its late commit fails")
+    void skipped() {
+      QueueRef q = TestQueues.fresh();
+      long a = bk().allocate(q, 1, T0);
+      long b = addCommitted(q, 1, T0);
+      assertThat(bk().resolveHole(q, a, false, T0.plus(GRACE))).isTrue();
+      assertThat(bk().resolveHole(q, a, false, T0.plus(GRACE))).isFalse();
+      assertThat(leased(fetch(q, "w", T0.plus(GRACE))).index()).isEqualTo(b);
+      assertThat(bk().commit(q, a, 1)).isFalse();
+      assertThat(fetch(q, "w2", T0.plus(GRACE))).isInstanceOf(Fetch.Empty.class);
+    }
+
+    @Test
+    @DisplayName("a hole resolved as kept is delivered, and its late commit succeeds")
+    void kept() {
+      QueueRef q = TestQueues.fresh();
+      long a = bk().allocate(q, 1, T0);
+      assertThat(bk().resolveHole(q, a, true, T0.plus(GRACE))).isTrue();
+      assertThat(leased(fetch(q, "w", T0.plus(GRACE))).index()).isEqualTo(a);
+      assertThat(bk().commit(q, a, 1)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a block with one skipped index fails its commit as a whole")
+    void blockCommit() {
+      QueueRef q = TestQueues.fresh();
+      long first = bk().allocate(q, 3, T0);
+      bk().resolveHole(q, first + 1, false, T0.plus(GRACE));
+      assertThat(bk().commit(q, first, 3)).isFalse();
+    }
+  }
+
+  @Nested
+  @DisplayName("leases")
+  class Leases {
+    @Test
+    @DisplayName("a fresh lease has deliveries 1 and the holder's deadline")
+    void fresh() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 1, T0);
+      Fetch f = fetch(q, "w", T0);
+      assertThat(f).isEqualTo(new Fetch.Leased(new Lease("w", 1, T0.plus(TTR), 1), true));
+      assertThat(bk().state(q).fetched()).isEqualTo(1);
+      assertThat(bk().lease(q, "w")).contains(new Lease("w", 1, T0.plus(TTR), 1));
+    }
+
+    @Test
+    @DisplayName("the holder fetching again gets the same lease; another worker gets the next")
+    void sameAgain() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      Lease first = leased(fetch(q, "w1", T0));
+      Fetch again = fetch(q, "w1", T0.plusSeconds(1));
+      assertThat(again).isEqualTo(new Fetch.Leased(first, false));
+      assertThat(leased(fetch(q, "w2", T0)).index()).isEqualTo(2);
+      assertThat(fetch(q, "w3", T0)).isInstanceOf(Fetch.Empty.class);
+    }
+
+    @Test
+    @DisplayName("ack succeeds once, by the holder only, and the next fetch moves on")
+    void ackOnce() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      leased(fetch(q, "w", T0));
+      assertThat(bk().ack(q, "other", 1, Optional.empty())).isFalse();
+      assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
+      assertThat(bk().ack(q, "w", 1, Optional.empty())).isFalse();
+      assertThat(bk().lease(q, "w")).isEmpty();
+      assertThat(leased(fetch(q, "w", T0)).index()).isEqualTo(2);
+      assertThat(bk().state(q).leases()).extracting(Lease::index).containsExactly(2L);
+    }
+
+    @Test
+    @DisplayName("an expired lease goes to exactly one next worker with a fresh deadline")
+    void recovery() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 1, T0);
+      leased(fetch(q, "w1", T0));
+      Instant later = T0.plus(TTR);
+      Fetch f = bk().fetch(q, "w2", later, Duration.ofSeconds(30), GRACE);
+      assertThat(f)
+          .isEqualTo(new Fetch.Leased(new Lease("w2", 1, later.plusSeconds(30), 2), false));
+      assertThat(fetch(q, "w3", later)).isInstanceOf(Fetch.Empty.class);
+      assertThat(bk().ack(q, "w1", 1, Optional.empty())).as("taken-over ack").isFalse();
+      assertThat(bk().lease(q, "w1")).isEmpty();
+      assertThat(bk().ack(q, "w2", 1, Optional.empty())).isTrue();
+    }
+
+    @Test
+    @DisplayName("a lease expires at its holder's deadline, not by the fetcher's time to recover")
+    void holdersDeadline() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 1, T0);
+      bk().fetch(q, "w1", T0, Duration.ofSeconds(60), GRACE);
+      Fetch f = bk().fetch(q, "w2", T0.plusSeconds(30), Duration.ofSeconds(1), GRACE);
+      assertThat(f).isInstanceOf(Fetch.Empty.class);
+      assertThat(leased(bk().fetch(q, "w2", T0.plusSeconds(60), TTR, GRACE)).worker())
+          .isEqualTo("w2");
+    }
+
+    @Test
+    @DisplayName("several expired leases recovered by one worker give it exactly one")
+    void oneAtATime() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      for (String w : List.of("a", "b", "c")) {
+        leased(fetch(q, w, T0));
+      }
+      Instant later = T0.plus(TTR).plusSeconds(1);
+      Lease got = leased(fetch(q, "d", later));
+      assertThat(fetch(q, "d", later)).isEqualTo(new Fetch.Leased(got, false));
+      Set<Long> others = new HashSet<>();
+      others.add(leased(fetch(q, "e", later)).index());
+      others.add(leased(fetch(q, "f", later)).index());
+      assertThat(others).doesNotContain(got.index()).hasSize(2);
+      assertThat(fetch(q, "g", later)).isInstanceOf(Fetch.Empty.class);
+    }
+
+    @Test
+    @DisplayName("an expired lease not yet taken over can still be acknowledged by its holder")
+    void lateAck() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 1, T0);
+      leased(fetch(q, "w", T0));
+      assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
+    }
+
+    @Test
+    @DisplayName("the holder fetching after its own deadline recovers its task as a redelivery")
+    void ownExpired() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      leased(fetch(q, "w", T0));
+      Lease again = leased(fetch(q, "w", T0.plus(TTR)));
+      assertThat(again.index()).isEqualTo(1);
+      assertThat(again.deliveries()).isEqualTo(2);
+      assertThat(again.deadline()).isEqualTo(T0.plus(TTR).plus(TTR));
+    }
+
+    @Test
+    @DisplayName("20 workers in parallel threads get each of 50 tasks exactly once")
+    void parallel() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 50, T0);
+      Set<Long> delivered = ConcurrentHashMap.newKeySet();
+      List<Long> duplicates = new ArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(20);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 20; t++) {
+          String w = "worker-" + t;
+          fs.add(
+              pool.submit(
+                  () -> {
+                    while (true) {
+                      Fetch f = fetch(q, w, T0);
+                      if (!(f instanceof Fetch.Leased l)) {
+                        return;
+                      }
+                      if (!delivered.add(l.lease().index())) {
+                        synchronized (duplicates) {
+                          duplicates.add(l.lease().index());
+                        }
+                      }
+                      assertThat(bk().ack(q, w, l.lease().index(), Optional.empty())).isTrue();
+                    }
+                  }));
+        }
+        for (Future<?> f : fs) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(duplicates).isEmpty();
+      assertThat(delivered).hasSize(50);
+      BookkeeperState s = bk().state(q);
+      assertThat(s.fetched()).isEqualTo(50);
+      assertThat(s.leases()).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("rewind")
+  class Rewind {
+    @Test
+    @DisplayName("the next fresh fetch after rewind(n) hands out n + 1")
+    void replay() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 5, T0);
+      for (int i = 1; i <= 5; i++) {
+        leased(fetch(q, "w", T0));
+        assertThat(bk().ack(q, "w", i, Optional.empty())).isTrue();
+      }
+      assertThat(bk().rewind(q, 2)).isTrue();
+      assertThat(bk().state(q).fetched()).isEqualTo(2);
+      assertThat(leased(fetch(q, "w", T0)).index()).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("rewinding beyond the highest allocated index changes nothing")
+    void beyond() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      assertThat(bk().rewind(q, 3)).isFalse();
+      assertThat(bk().state(q).fetched()).isZero();
+    }
+
+    @Test
+    @DisplayName("an index still leased is not leased a second time after a rewind")
+    void noDoubleLease() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      leased(fetch(q, "w1", T0));
+      assertThat(bk().rewind(q, 0)).isTrue();
+      assertThat(leased(fetch(q, "w2", T0)).index()).isEqualTo(2);
+      assertThat(bk().state(q).leases()).extracting(Lease::worker).containsExactly("w1", "w2");
+    }
+  }
+
+  @Nested
+  @DisplayName("completions")
+  class Completions {
+    @Test
+    @DisplayName("a tracked ack leaves a pending completion, claimable once due, once per claim")
+    void claim() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 1, T0);
+      leased(fetch(q, "w", T0));
+      Instant due = T0.plusSeconds(5);
+      assertThat(bk().ack(q, "w", 1, Optional.of(due))).isTrue();
+      Duration claim = Duration.ofSeconds(5);
+      assertThat(bk().claimCompletions(q, due.minusMillis(1), claim, 10)).isEmpty();
+      PendingCompletion pc = new PendingCompletion(1, "w");
+      assertThat(bk().claimCompletions(q, due, claim, 10)).containsExactly(pc);
+      assertThat(bk().claimCompletions(q, due, claim, 10)).as("claimed already").isEmpty();
+      assertThat(bk().claimCompletions(q, due.plus(claim), claim, 10)).containsExactly(pc);
+      bk().completionDelivered(q, pc);
+      assertThat(bk().claimCompletions(q, due.plusSeconds(3600), claim, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("an untracked or refused ack leaves no pending completion")
+    void untracked() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      leased(fetch(q, "w", T0));
+      assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
+      assertThat(bk().ack(q, "x", 2, Optional.of(T0))).isFalse();
+      assertThat(bk().claimCompletions(q, T0.plusSeconds(3600), TTR, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("claims are bounded by the limit, oldest first")
+    void limit() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      for (int i = 1; i <= 3; i++) {
+        String w = "w" + i;
+        Lease l = leased(fetch(q, w, T0));
+        bk().ack(q, w, l.index(), Optional.of(T0.plusSeconds(10 - i)));
+      }
+      assertThat(bk().claimCompletions(q, T0.plusSeconds(60), TTR, 2))
+          .containsExactly(new PendingCompletion(3, "w3"), new PendingCompletion(2, "w2"));
+    }
+  }
+
+  @Test
+  @DisplayName("queues do not share state")
+  void isolation() {
+    QueueRef a = TestQueues.fresh();
+    QueueRef b = TestQueues.fresh();
+    addCommitted(a, 3, T0);
+    assertThat(bk().state(b)).isEqualTo(new BookkeeperState(0, 0, 0, List.of()));
+    assertThat(fetch(b, "w", T0)).isInstanceOf(Fetch.Empty.class);
+  }
+}

@@ -1,0 +1,236 @@
+package io.workqueue.testkit;
+
+import io.workqueue.Lease;
+import io.workqueue.QueueRef;
+import io.workqueue.spi.Bookkeeper;
+import io.workqueue.spi.BookkeeperState;
+import io.workqueue.spi.Fetch;
+import io.workqueue.spi.PendingCompletion;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link Bookkeeper} in memory: the reference semantics of the SPI, the one the Redis scripts
+ * follow step for step. Thread-safe: each queue's state is guarded by its own monitor, so every
+ * method is one atomic step, as one Lua script is on Redis. Not durable.
+ */
+public final class InMemoryBookkeeper implements Bookkeeper {
+
+  private final Map<QueueRef, QueueState> queues = new ConcurrentHashMap<>();
+
+  /** Creates an empty bookkeeper. */
+  public InMemoryBookkeeper() {}
+
+  private QueueState of(QueueRef queue) {
+    return queues.computeIfAbsent(queue, q -> new QueueState());
+  }
+
+  /** One queue's bookkeeping; the fields mirror the Redis keys of the queue. */
+  private static final class QueueState {
+    long allocated;
+    long fetched;
+
+    /** Allocated, not yet committed: index to allocation time (Redis: zset "pending"). */
+    final TreeMap<Long, Instant> pending = new TreeMap<>();
+
+    /** Holes resolved as skipped (Redis: zset "skipped"). */
+    final TreeSet<Long> skipped = new TreeSet<>();
+
+    /** Leases by index (Redis: hash "lease" plus zset "deadline"). */
+    final TreeMap<Long, Lease> leases = new TreeMap<>();
+
+    /** A worker's lease on the single-task path (Redis: hash "holder"). */
+    final Map<String, Long> holder = new HashMap<>();
+
+    /** Pending completions to due time (Redis: zset "completions"). */
+    final Map<PendingCompletion, Instant> completions = new HashMap<>();
+
+    long committed() {
+      return pending.isEmpty() ? allocated : pending.firstKey() - 1;
+    }
+  }
+
+  @Override
+  public long allocate(QueueRef queue, int count, Instant now) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be 1 or more");
+    }
+    QueueState s = of(queue);
+    synchronized (s) {
+      long first = s.allocated + 1;
+      for (long i = first; i < first + count; i++) {
+        s.pending.put(i, now);
+      }
+      s.allocated += count;
+      return first;
+    }
+  }
+
+  @Override
+  public boolean commit(QueueRef queue, long first, int count) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      boolean all = true;
+      for (long i = first; i < first + count; i++) {
+        if (s.pending.remove(i) == null && s.skipped.contains(i)) {
+          all = false;
+        }
+      }
+      return all;
+    }
+  }
+
+  @Override
+  public Fetch fetch(
+      QueueRef queue, String worker, Instant now, Duration timeToRecover, Duration holeGrace) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      Instant deadline = now.plus(timeToRecover);
+      // 1. The worker's own lease on the single-task path, while it is not expired.
+      Long held = s.holder.get(worker);
+      if (held != null) {
+        Lease lease = s.leases.get(held);
+        if (lease == null || !lease.worker().equals(worker)) {
+          s.holder.remove(worker); // acknowledged, or taken over by another worker
+        } else if (!lease.expiredAt(now)) {
+          return new Fetch.Leased(lease, false);
+        }
+      }
+      // 2. The expired lease with the earliest deadline, to exactly this worker.
+      Optional<Lease> expired =
+          s.leases.values().stream()
+              .filter(l -> l.expiredAt(now))
+              .min(Comparator.comparing(Lease::deadline).thenComparingLong(Lease::index));
+      if (expired.isPresent()) {
+        Lease old = expired.get();
+        Lease lease = new Lease(worker, old.index(), deadline, old.deliveries() + 1);
+        s.leases.put(old.index(), lease);
+        s.holder.put(worker, old.index());
+        return new Fetch.Leased(lease, false);
+      }
+      // 3. The next committed index, stepping over skipped holes (and, after a rewind, over
+      // indices still leased: each index has at most one lease).
+      long committed = s.committed();
+      while (s.fetched < committed) {
+        long index = ++s.fetched;
+        if (s.skipped.contains(index) || s.leases.containsKey(index)) {
+          continue;
+        }
+        Lease lease = new Lease(worker, index, deadline, 1);
+        s.leases.put(index, lease);
+        s.holder.put(worker, index);
+        return new Fetch.Leased(lease, true);
+      }
+      // 4. A pending index blocking the pointer for longer than the grace period.
+      if (!s.pending.isEmpty()) {
+        Map.Entry<Long, Instant> oldest = s.pending.firstEntry();
+        if (!now.isBefore(oldest.getValue().plus(holeGrace))) {
+          return new Fetch.Hole(oldest.getKey());
+        }
+      }
+      return Fetch.EMPTY;
+    }
+  }
+
+  @Override
+  public boolean resolveHole(QueueRef queue, long index, boolean keep, Instant now) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      if (s.pending.remove(index) == null) {
+        return false;
+      }
+      if (!keep) {
+        s.skipped.add(index);
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public Optional<Lease> lease(QueueRef queue, String worker) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      Long held = s.holder.get(worker);
+      if (held == null) {
+        return Optional.empty();
+      }
+      Lease lease = s.leases.get(held);
+      return lease != null && lease.worker().equals(worker) ? Optional.of(lease) : Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean ack(QueueRef queue, String worker, long index, Optional<Instant> completionDueAt) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      Lease lease = s.leases.get(index);
+      if (lease == null || !lease.worker().equals(worker)) {
+        return false;
+      }
+      s.leases.remove(index);
+      if (Long.valueOf(index).equals(s.holder.get(worker))) {
+        s.holder.remove(worker);
+      }
+      completionDueAt.ifPresent(
+          due -> s.completions.put(new PendingCompletion(index, worker), due));
+      return true;
+    }
+  }
+
+  @Override
+  public List<PendingCompletion> claimCompletions(
+      QueueRef queue, Instant now, Duration claimFor, int limit) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      List<PendingCompletion> due =
+          s.completions.entrySet().stream()
+              .filter(e -> !e.getValue().isAfter(now))
+              .sorted(
+                  Map.Entry.<PendingCompletion, Instant>comparingByValue()
+                      .thenComparing(e -> e.getKey().index()))
+              .limit(limit)
+              .map(Map.Entry::getKey)
+              .toList();
+      due.forEach(c -> s.completions.put(c, now.plus(claimFor)));
+      return due;
+    }
+  }
+
+  @Override
+  public void completionDelivered(QueueRef queue, PendingCompletion completion) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      s.completions.remove(completion);
+    }
+  }
+
+  @Override
+  public BookkeeperState state(QueueRef queue) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      return new BookkeeperState(
+          s.allocated, s.committed(), s.fetched, new ArrayList<>(s.leases.values()));
+    }
+  }
+
+  @Override
+  public boolean rewind(QueueRef queue, long fetched) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      if (fetched < 0 || fetched > s.allocated) {
+        return false;
+      }
+      s.fetched = fetched;
+      return true;
+    }
+  }
+}

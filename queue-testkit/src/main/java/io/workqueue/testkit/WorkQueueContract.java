@@ -1,0 +1,763 @@
+package io.workqueue.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.workqueue.Completion;
+import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyUnavailableException;
+import io.workqueue.NewTask;
+import io.workqueue.Outcome;
+import io.workqueue.PayloadTooLargeException;
+import io.workqueue.QueueException;
+import io.workqueue.QueueInfo;
+import io.workqueue.QueueRef;
+import io.workqueue.TamperedDataException;
+import io.workqueue.Task;
+import io.workqueue.UnreadableTaskException;
+import io.workqueue.WorkQueue;
+import io.workqueue.WorkQueues;
+import io.workqueue.spi.Bookkeeper;
+import io.workqueue.spi.KeyProvider;
+import io.workqueue.spi.StoredOutcome;
+import io.workqueue.spi.StoredTask;
+import io.workqueue.spi.TaskStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of the whole queue over any trio of adapters: the origin service's semantics, the
+ * invariants of the design, bad input. The kit wires the queue itself, with a {@link
+ * SettableClock}, a recording completion listener and, where a test needs one, a store that stalls
+ * between allocation and commit. Each test uses its own queues.
+ */
+public abstract class WorkQueueContract {
+
+  /**
+   * The task store under test (shared across tests is fine).
+   *
+   * @return the store
+   */
+  protected abstract TaskStore taskStore();
+
+  /**
+   * The bookkeeper under test (shared across tests is fine).
+   *
+   * @return the bookkeeper
+   */
+  protected abstract Bookkeeper bookkeeper();
+
+  /**
+   * The key provider; by default a fresh {@link InMemoryKeyProvider} per test.
+   *
+   * @return the key provider, creating keys on first use
+   */
+  protected KeyProvider keyProvider() {
+    return new InMemoryKeyProvider();
+  }
+
+  /** The clock every queue of a test reads; tests move it instead of sleeping. */
+  protected final SettableClock clock = SettableClock.atSystemTime();
+
+  /** Completions the listener received, in order. */
+  protected final List<Completion> completions = new CopyOnWriteArrayList<>();
+
+  private volatile Consumer<Completion> listenerBehaviour = c -> {};
+  private KeyProvider keys;
+  private StallingStore store;
+  private WorkQueue queue;
+  private ExecutorService pool;
+
+  private static final Duration TTR = Duration.ofSeconds(30);
+  private static final Duration GRACE = Duration.ofSeconds(10);
+
+  @BeforeEach
+  void wire() {
+    keys = keyProvider();
+    store = new StallingStore(taskStore());
+    queue = newQueue();
+    pool = Executors.newCachedThreadPool();
+  }
+
+  @AfterEach
+  void release() {
+    store.release();
+    pool.shutdownNow();
+  }
+
+  /**
+   * A queue over the same adapters and clock (another "node").
+   *
+   * @return a new queue instance
+   */
+  protected WorkQueue newQueue() {
+    return WorkQueues.builder()
+        .taskStore(store)
+        .bookkeeper(bookkeeper())
+        .keyProvider(keys)
+        .clock(clock)
+        .holeGracePeriod(GRACE)
+        .completionRetryDelay(Duration.ofSeconds(5))
+        .completionListener(
+            c -> {
+              completions.add(c);
+              listenerBehaviour.accept(c);
+            })
+        .build();
+  }
+
+  private static NewTask task(Object value) {
+    return NewTask.of(value);
+  }
+
+  private Task fetched(QueueRef q, String worker) {
+    Optional<Task> t = queue.fetch(q, worker, TTR);
+    assertThat(t).as("fetch by %s", worker).isPresent();
+    return t.get();
+  }
+
+  @Nested
+  @DisplayName("the origin's semantics")
+  class Origin {
+    @Test
+    @DisplayName("indices start at 1; after one add and one fetch index and fetched are both 1")
+    void firstIndex() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(queue.add(q, task(Map.of("n", 1)))).isEqualTo(1);
+      Task t = fetched(q, "w");
+      assertThat(t.index()).isEqualTo(1);
+      assertThat(t.value().get("n").asInt()).isEqualTo(1);
+      assertThat(t.deliveries()).isEqualTo(1);
+      QueueInfo info = queue.info(q);
+      assertThat(info.index()).isEqualTo(1);
+      assertThat(info.fetched()).isEqualTo(1);
+      assertThat(info.leases())
+          .singleElement()
+          .satisfies(l -> assertThat(l.worker()).isEqualTo("w"));
+    }
+
+    @Test
+    @DisplayName("30 sequential adds get indices 1..30")
+    void sequential() {
+      QueueRef q = TestQueues.fresh();
+      for (long i = 1; i <= 30; i++) {
+        assertThat(queue.add(q, task("v" + i))).isEqualTo(i);
+      }
+      assertThat(queue.info(q).index()).isEqualTo(30);
+      assertThat(queue.info(q).waiting()).isEqualTo(30);
+    }
+
+    @Test
+    @DisplayName("a worker that fetches again before ack gets the same task; another gets the next")
+    void sameTaskAgain() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("a"));
+      queue.add(q, task("b"));
+      Task first = fetched(q, "w1");
+      assertThat(fetched(q, "w1")).isEqualTo(first);
+      assertThat(fetched(q, "w2").value()).isEqualTo(TextNode.valueOf("b"));
+      assertThat(queue.fetch(q, "w3", TTR)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("ack returns true once, then the next fetch moves on")
+    void ackOnce() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("a"));
+      queue.add(q, task("b"));
+      assertThat(fetched(q, "w").index()).isEqualTo(1);
+      assertThat(queue.ack(q, "w")).isTrue();
+      assertThat(queue.ack(q, "w")).isFalse();
+      assertThat(fetched(q, "w").index()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("ack without a lease returns false")
+    void ackWithoutLease() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(queue.ack(q, "nobody")).isFalse();
+      queue.add(q, task("a"));
+      assertThat(queue.ack(q, "nobody")).isFalse();
+      assertThat(queue.ack(q, "nobody", 1, Outcome.success())).isFalse();
+    }
+
+    @Test
+    @DisplayName("40 fetch and ack rounds hand out each index exactly once")
+    void rounds() {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 0; i < 40; i++) {
+        queue.add(q, task(i));
+      }
+      for (long i = 1; i <= 40; i++) {
+        Task t = fetched(q, "w");
+        assertThat(t.index()).isEqualTo(i);
+        assertThat(t.value().asInt()).isEqualTo((int) i - 1);
+        assertThat(queue.ack(q, "w")).isTrue();
+      }
+      assertThat(queue.fetch(q, "w", TTR)).isEmpty();
+      assertThat(queue.info(q).fetched()).isEqualTo(40);
+    }
+
+    @Test
+    @DisplayName("an expired lease goes to exactly one other worker with a fresh deadline")
+    void recovery() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("a"));
+      Task first = queue.fetch(q, "w1", Duration.ofSeconds(10)).orElseThrow();
+      clock.advance(Duration.ofSeconds(5));
+      assertThat(queue.fetch(q, "w2", Duration.ofSeconds(1))).as("not yet expired").isEmpty();
+      clock.advance(Duration.ofSeconds(5));
+      Task recovered = fetched(q, "w2");
+      assertThat(recovered.index()).isEqualTo(first.index());
+      assertThat(recovered.deliveries()).isEqualTo(2);
+      assertThat(recovered.deadline()).isEqualTo(clock.instant().plus(TTR));
+      assertThat(recovered.value()).isEqualTo(first.value());
+      assertThat(queue.fetch(q, "w3", TTR)).isEmpty();
+      assertThat(queue.ack(q, "w1")).as("ack by the worker whose lease was taken over").isFalse();
+      assertThat(queue.ack(q, "w2")).isTrue();
+      assertThat(completions).extracting(Completion::worker).containsExactly("w2");
+    }
+
+    @Test
+    @DisplayName("several expired leases recovered by one worker give it exactly one")
+    void severalExpired() {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 0; i < 3; i++) {
+        queue.add(q, task(i));
+      }
+      for (String w : List.of("a", "b", "c")) {
+        fetched(q, w);
+      }
+      clock.advance(TTR);
+      Task got = fetched(q, "d");
+      assertThat(fetched(q, "d").index()).isEqualTo(got.index());
+      long e = fetched(q, "e").index();
+      long f = fetched(q, "f").index();
+      assertThat(Set.of(got.index(), e, f)).containsExactlyInAnyOrder(1L, 2L, 3L);
+    }
+
+    @Test
+    @DisplayName("rewind(q, n) makes the next fresh fetch return index n + 1")
+    void rewind() {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 1; i <= 5; i++) {
+        queue.add(q, task("v" + i));
+      }
+      for (int i = 1; i <= 5; i++) {
+        fetched(q, "w");
+        queue.ack(q, "w");
+      }
+      queue.rewind(q, 3);
+      Task t = fetched(q, "w");
+      assertThat(t.index()).isEqualTo(4);
+      assertThat(t.value()).isEqualTo(TextNode.valueOf("v4"));
+      assertThatThrownBy(() -> queue.rewind(q, 6))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("index");
+      assertThatThrownBy(() -> queue.rewind(q, -1)).isInstanceOf(InvalidArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("token and outcome reach the completion listener, falsy results included")
+    void completionListener() {
+      QueueRef q = TestQueues.fresh();
+      List<Object> results = new ArrayList<>();
+      results.add(0);
+      results.add(false);
+      results.add("");
+      results.add(null);
+      for (Object r : results) {
+        queue.add(q, task("v").token(Map.of("flow", "f-1")));
+        fetched(q, "w");
+        assertThat(queue.ack(q, "w", Outcome.success(r))).isTrue();
+      }
+      queue.add(q, task("v").token("t-fail"));
+      fetched(q, "w");
+      assertThat(queue.ack(q, "w", Outcome.failure(Map.of("reason", "boom")))).isTrue();
+      queue.add(q, task("no token"));
+      fetched(q, "w");
+      assertThat(queue.ack(q, "w")).isTrue();
+
+      assertThat(completions).hasSize(6);
+      for (int i = 0; i < 4; i++) {
+        Completion c = completions.get(i);
+        assertThat(c.token())
+            .hasValueSatisfying(t -> assertThat(t.get("flow").asText()).isEqualTo("f-1"));
+        assertThat(c.outcome()).isInstanceOf(Outcome.Success.class);
+        assertThat(((Outcome.Success) c.outcome()).result()).as("result %d", i).isPresent();
+      }
+      assertThat(((Outcome.Success) completions.get(0).outcome()).result().get())
+          .isEqualTo(IntNode.valueOf(0));
+      assertThat(((Outcome.Success) completions.get(3).outcome()).result().get().isNull()).isTrue();
+      Completion failed = completions.get(4);
+      assertThat(failed.outcome().isSuccess()).isFalse();
+      assertThat(((Outcome.Failure) failed.outcome()).error().get("reason").asText())
+          .isEqualTo("boom");
+      assertThat(failed.token()).contains(TextNode.valueOf("t-fail"));
+      Completion plain = completions.get(5);
+      assertThat(plain.token()).isEmpty();
+      assertThat(((Outcome.Success) plain.outcome()).result()).isEmpty();
+      assertThat(completions).extracting(Completion::index).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    @DisplayName("ack by index acknowledges that lease only")
+    void ackByIndex() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("a"));
+      fetched(q, "w");
+      assertThat(queue.ack(q, "w", 2, Outcome.success())).isFalse();
+      assertThat(queue.ack(q, "w", 1, Outcome.success("r"))).isTrue();
+      assertThat(queue.info(q).leases()).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("concurrency")
+  class Concurrency {
+    @Test
+    @DisplayName("20 workers in parallel end with index 50, fetched 50, none twice, none lost")
+    void twentyWorkers() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 0; i < 50; i++) {
+        queue.add(q, task(i));
+      }
+      Map<Long, String> deliveredTo = new ConcurrentHashMap<>();
+      List<Long> duplicates = new CopyOnWriteArrayList<>();
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < 20; t++) {
+        String w = "worker-" + t;
+        WorkQueue node = t % 2 == 0 ? queue : newQueue();
+        fs.add(
+            pool.submit(
+                () -> {
+                  while (true) {
+                    Optional<Task> task = node.fetch(q, w, TTR);
+                    if (task.isEmpty()) {
+                      return;
+                    }
+                    if (deliveredTo.putIfAbsent(task.get().index(), w) != null) {
+                      duplicates.add(task.get().index());
+                    }
+                    assertThat(node.ack(q, w)).isTrue();
+                  }
+                }));
+      }
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      assertThat(duplicates).isEmpty();
+      assertThat(deliveredTo).hasSize(50);
+      QueueInfo info = queue.info(q);
+      assertThat(info.index()).isEqualTo(50);
+      assertThat(info.fetched()).isEqualTo(50);
+      assertThat(info.leases()).isEmpty();
+      assertThat(completions).hasSize(50);
+    }
+
+    @Test
+    @DisplayName("concurrent adds from many threads get unique, gap-free indices")
+    void concurrentAdds() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      Set<Long> indices = ConcurrentHashMap.newKeySet();
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        fs.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 25; i++) {
+                    assertThat(indices.add(queue.add(q, task(i)))).isTrue();
+                  }
+                }));
+      }
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      assertThat(indices).hasSize(200);
+      assertThat(indices.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(200);
+      assertThat(queue.info(q).waiting()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("addAll returns consecutive indices in order, and each task reads back")
+    void addAll() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("first"));
+      List<NewTask> batch = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        batch.add(task("b" + i));
+      }
+      assertThat(queue.addAll(q, batch)).containsExactly(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
+      fetched(q, "w");
+      queue.ack(q, "w");
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("b0"));
+    }
+  }
+
+  @Nested
+  @DisplayName("the add/fetch race")
+  class AddFetchRace {
+    @Test
+    @DisplayName("an index allocated but not yet written is not handed out; once written it is")
+    void stalledWriter() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      store.stallNextPut(q, false);
+      Future<Long> slow = pool.submit(() -> queue.add(q, task("slow")));
+      store.awaitStalled();
+      assertThat(queue.add(q, task("fast"))).isEqualTo(2);
+      assertThat(queue.fetch(q, "w", TTR)).as("index 1 is still being written").isEmpty();
+      store.release();
+      assertThat(slow.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("slow"));
+      queue.ack(q, "w");
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("fast"));
+    }
+
+    @Test
+    @DisplayName("a writer that dies before writing leaves a hole that is skipped after the grace")
+    void deadWriterNoRow() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      store.stallNextPut(q, false);
+      Future<Long> dead = pool.submit(() -> queue.add(q, task("lost in flight")));
+      store.awaitStalled();
+      queue.add(q, task("after"));
+      assertThat(queue.fetch(q, "w", TTR)).isEmpty();
+      clock.advance(GRACE);
+      Task t = fetched(q, "w");
+      assertThat(t.index()).isEqualTo(2);
+      assertThat(t.value()).isEqualTo(TextNode.valueOf("after"));
+      store.release();
+      assertThatThrownBy(() -> getCause(dead))
+          .as("the slow add must fail, since its index was skipped")
+          .isInstanceOf(QueueException.class)
+          .hasMessageContaining("grace");
+    }
+
+    @Test
+    @DisplayName("a writer that dies after writing leaves a hole that is delivered after the grace")
+    void deadWriterWithRow() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      store.stallNextPut(q, true);
+      Future<Long> dead = pool.submit(() -> queue.add(q, task("written")));
+      store.awaitStalled();
+      assertThat(queue.fetch(q, "w", TTR)).isEmpty();
+      clock.advance(GRACE);
+      Task t = fetched(q, "w");
+      assertThat(t.index()).isEqualTo(1);
+      assertThat(t.value()).isEqualTo(TextNode.valueOf("written"));
+      store.release();
+      assertThat(dead.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a store failure during add skips the index at once and reports the failure")
+    void failedWrite() {
+      QueueRef q = TestQueues.fresh();
+      store.failNextPut(q);
+      assertThatThrownBy(() -> queue.add(q, task("x"))).isInstanceOf(QueueException.class);
+      assertThat(queue.add(q, task("y"))).isEqualTo(2);
+      Task t = fetched(q, "w");
+      assertThat(t.value()).isEqualTo(TextNode.valueOf("y"));
+    }
+  }
+
+  @Nested
+  @DisplayName("completion delivery")
+  class CompletionDelivery {
+    @Test
+    @DisplayName("a listener that throws gets the completion again later, outcome and token intact")
+    void retried() {
+      QueueRef q = TestQueues.fresh();
+      AtomicInteger calls = new AtomicInteger();
+      listenerBehaviour =
+          c -> {
+            if (calls.incrementAndGet() == 1) {
+              throw new IllegalStateException("listener down");
+            }
+          };
+      queue.add(q, task("v").token("tok"));
+      fetched(q, "w");
+      assertThat(queue.ack(q, "w", Outcome.success(false))).isTrue();
+      assertThat(completions).hasSize(1);
+      assertThat(queue.deliverPendingCompletions(q)).as("not due yet").isZero();
+      clock.advance(Duration.ofSeconds(5));
+      WorkQueue otherNode = newQueue();
+      assertThat(otherNode.deliverPendingCompletions(q)).isEqualTo(1);
+      assertThat(completions).hasSize(2);
+      Completion again = completions.get(1);
+      assertThat(again.token()).contains(TextNode.valueOf("tok"));
+      assertThat(((Outcome.Success) again.outcome()).result())
+          .hasValueSatisfying(r -> assertThat(r.asBoolean(true)).isFalse());
+      clock.advance(Duration.ofSeconds(60));
+      assertThat(otherNode.deliverPendingCompletions(q)).as("delivered, so forgotten").isZero();
+    }
+
+    @Test
+    @DisplayName("a pending completion is retried by a later fetch on its own")
+    void retriedByFetch() {
+      QueueRef q = TestQueues.fresh();
+      listenerBehaviour =
+          c -> {
+            if (completions.size() == 1) {
+              throw new IllegalStateException("once");
+            }
+          };
+      queue.add(q, task("v"));
+      fetched(q, "w");
+      queue.ack(q, "w", Outcome.success(1));
+      clock.advance(Duration.ofSeconds(6));
+      assertThat(newQueue().fetch(q, "x", TTR)).isEmpty();
+      assertThat(completions).hasSize(2);
+    }
+  }
+
+  @Nested
+  @DisplayName("encryption")
+  class Encryption {
+    @Test
+    @DisplayName("the store holds neither value nor token in plaintext")
+    void sealedAtRest() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("marker-value-7f3a").token("marker-token-7f3a"));
+      StoredTask row = taskStore().get(q, 1).orElseThrow();
+      assertThat(new String(row.value(), java.nio.charset.StandardCharsets.ISO_8859_1))
+          .doesNotContain("marker");
+      assertThat(
+              new String(row.token().orElseThrow(), java.nio.charset.StandardCharsets.ISO_8859_1))
+          .doesNotContain("marker");
+    }
+
+    @Test
+    @DisplayName("a ciphertext moved to another index is unreadable; the queue moves on")
+    void swapped() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("one"));
+      queue.add(q, task("two"));
+      queue.add(q, task("three"));
+      StoredTask two = taskStore().get(q, 2).orElseThrow();
+      StoredTask one = taskStore().get(q, 1).orElseThrow();
+      taskStore().put(q, List.of(new StoredTask(1, two.value(), two.token(), one.enqueuedAt())));
+      assertThatThrownBy(() -> queue.fetch(q, "w", TTR))
+          .isInstanceOf(UnreadableTaskException.class)
+          .hasCauseInstanceOf(TamperedDataException.class)
+          .satisfies(e -> assertThat(((UnreadableTaskException) e).index()).isEqualTo(1));
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("two"));
+      assertThat(completions).first().satisfies(c -> assertThat(c.outcome().isSuccess()).isFalse());
+    }
+
+    @Test
+    @DisplayName(
+        "after the owner's keys are destroyed its tasks are unreadable; other owners go on")
+    void shredded() {
+      QueueRef gone = TestQueues.fresh();
+      QueueRef other = TestQueues.fresh();
+      queue.add(gone, task("secret"));
+      queue.add(other, task("fine"));
+      keys.destroy(gone.owner());
+      assertThatThrownBy(() -> queue.fetch(gone, "w", TTR))
+          .isInstanceOf(UnreadableTaskException.class)
+          .hasCauseInstanceOf(KeyUnavailableException.class);
+      assertThat(queue.fetch(gone, "w", TTR)).isEmpty();
+      assertThatThrownBy(() -> queue.add(gone, task("more")))
+          .isInstanceOf(KeyUnavailableException.class);
+      assertThat(queue.info(gone).index()).as("the refused add allocated nothing").isEqualTo(1);
+      assertThat(fetched(other, "w").value()).isEqualTo(TextNode.valueOf("fine"));
+    }
+  }
+
+  @Nested
+  @DisplayName("bad input")
+  class BadInput {
+    private QueueRef q;
+    private QueueInfo before;
+
+    @BeforeEach
+    void seed() {
+      q = TestQueues.fresh();
+      queue.add(q, task("seed"));
+      before = queue.info(q);
+    }
+
+    private void rejected(String argument, Runnable call) {
+      assertThatThrownBy(call::run)
+          .isInstanceOf(InvalidArgumentException.class)
+          .satisfies(e -> assertThat(((InvalidArgumentException) e).argument()).isEqualTo(argument))
+          .hasMessageStartingWith(argument + ": ");
+      assertThat(queue.info(q)).as("state after a rejected call").isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("null, blank, too long and unholdable ids are rejected, naming the argument")
+    void ids() {
+      rejected("owner", () -> QueueRef.of(null, "s"));
+      rejected("owner", () -> QueueRef.of("  ", "s"));
+      rejected("service", () -> QueueRef.of("o", ""));
+      rejected("service", () -> QueueRef.of("o", "x".repeat(101)));
+      for (String bad : List.of("a{b", "a}b", "a:b", "a/b", "a\nb", "ünïcode", "a b")) {
+        rejected("owner", () -> QueueRef.of(bad, "s"));
+      }
+      rejected("worker", () -> queue.fetch(q, null, TTR));
+      rejected("worker", () -> queue.fetch(q, " ", TTR));
+      rejected("worker", () -> queue.fetch(q, "w\n", TTR));
+      rejected("worker", () -> queue.fetch(q, "w".repeat(201), TTR));
+      rejected("worker", () -> queue.ack(q, ""));
+      rejected("queue", () -> queue.add(null, task("x")));
+      rejected("queue", () -> queue.info(null));
+    }
+
+    @Test
+    @DisplayName("non-positive or absurd times to recover are rejected")
+    void durations() {
+      rejected("timeToRecover", () -> queue.fetch(q, "w", Duration.ZERO));
+      rejected("timeToRecover", () -> queue.fetch(q, "w", Duration.ofSeconds(-1)));
+      rejected("timeToRecover", () -> queue.fetch(q, "w", null));
+      rejected("timeToRecover", () -> queue.fetch(q, "w", Duration.ofDays(2)));
+    }
+
+    @Test
+    @DisplayName("values Jackson cannot map, oversized values and bad batches are rejected")
+    void values() {
+      rejected("value", () -> queue.add(q, NewTask.of(new Object())));
+      rejected("token", () -> queue.add(q, NewTask.of("v").token(new Object())));
+      assertThatThrownBy(() -> NewTask.of("x".repeat(300 * 1024)))
+          .isInstanceOf(PayloadTooLargeException.class)
+          .hasMessageContaining("262144");
+      rejected("task", () -> queue.add(q, null));
+      rejected("tasks", () -> queue.addAll(q, List.of()));
+      List<NewTask> withNull = new ArrayList<>();
+      withNull.add(task("a"));
+      withNull.add(null);
+      rejected("tasks", () -> queue.addAll(q, withNull));
+      List<NewTask> tooMany = new ArrayList<>();
+      for (int i = 0; i <= WorkQueue.MAX_BATCH; i++) {
+        tooMany.add(task(i));
+      }
+      rejected("tasks", () -> queue.addAll(q, tooMany));
+      rejected("result", () -> Outcome.success(new Object()));
+      rejected("outcome", () -> queue.ack(q, "w", null));
+      rejected("index", () -> queue.ack(q, "w", 0, Outcome.success()));
+    }
+
+    @Test
+    @DisplayName("a builder without an adapter names the missing setting")
+    void builder() {
+      assertThatThrownBy(() -> WorkQueues.builder().bookkeeper(bookkeeper()).build())
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("taskStore");
+      assertThatThrownBy(() -> WorkQueues.builder().holeGracePeriod(Duration.ZERO))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("holeGracePeriod");
+    }
+  }
+
+  private static Object getCause(Future<?> f) throws Throwable {
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause();
+    }
+  }
+
+  /**
+   * Wraps the store under test to stall or fail one {@code put} for one queue, so tests can hold a
+   * writer between allocation and commit.
+   */
+  static final class StallingStore implements TaskStore {
+    private final TaskStore delegate;
+    private volatile QueueRef stallQueue;
+    private volatile boolean writeBeforeStall;
+    private volatile QueueRef failQueue;
+    private final CountDownLatch stalled = new CountDownLatch(1);
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
+
+    StallingStore(TaskStore delegate) {
+      this.delegate = delegate;
+    }
+
+    void stallNextPut(QueueRef q, boolean writeFirst) {
+      writeBeforeStall = writeFirst;
+      stallQueue = q;
+    }
+
+    void failNextPut(QueueRef q) {
+      failQueue = q;
+    }
+
+    void awaitStalled() throws InterruptedException {
+      assertThat(stalled.await(30, TimeUnit.SECONDS)).as("writer reached the store").isTrue();
+    }
+
+    void release() {
+      released.complete(null);
+    }
+
+    @Override
+    public void put(QueueRef queue, List<StoredTask> tasks) {
+      if (queue.equals(failQueue)) {
+        failQueue = null;
+        throw new io.workqueue.BackendUnavailableException(
+            "test-store", "injected write failure", null);
+      }
+      if (queue.equals(stallQueue)) {
+        stallQueue = null;
+        if (writeBeforeStall) {
+          delegate.put(queue, tasks);
+        }
+        stalled.countDown();
+        released.join();
+        if (!writeBeforeStall) {
+          delegate.put(queue, tasks);
+        }
+        return;
+      }
+      delegate.put(queue, tasks);
+    }
+
+    @Override
+    public Optional<StoredTask> get(QueueRef queue, long index) {
+      return delegate.get(queue, index);
+    }
+
+    @Override
+    public Map<Long, StoredTask> getAll(QueueRef queue, Collection<Long> indices) {
+      return delegate.getAll(queue, indices);
+    }
+
+    @Override
+    public void putOutcome(QueueRef queue, StoredOutcome outcome) {
+      delegate.putOutcome(queue, outcome);
+    }
+
+    @Override
+    public Optional<StoredOutcome> getOutcome(QueueRef queue, long index, String worker) {
+      return delegate.getOutcome(queue, index, worker);
+    }
+
+    @Override
+    public long dropBelow(QueueRef queue, long previousWatermark, long watermark) {
+      return delegate.dropBelow(queue, previousWatermark, watermark);
+    }
+  }
+}
