@@ -1,8 +1,11 @@
 package io.workqueue;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A durable, encrypted, multi-tenant work queue: producers {@link #add}, workers {@link #fetch} and
@@ -25,7 +28,7 @@ public interface WorkQueue {
   /** The time to recover used by {@link #fetch(QueueRef, String)}: 60 seconds. */
   Duration DEFAULT_TIME_TO_RECOVER = Duration.ofSeconds(60);
 
-  /** The most tasks one {@link #addAll} takes. */
+  /** The most tasks one {@link #addAll}, {@link #fetchBatch} or {@link #ackAll} takes. */
   int MAX_BATCH = 1000;
 
   /**
@@ -75,12 +78,38 @@ public interface WorkQueue {
   Optional<Task> fetch(QueueRef queue, String worker, Duration timeToRecover);
 
   /**
-   * Acknowledges the worker's task with {@link Outcome#success()}.
+   * Leases up to {@code max} tasks to a worker in one bookkeeper step and one store read per
+   * partition: expired leases of other workers first (each to exactly one worker, with a fresh
+   * deadline), then new tasks in index order. Each task is a lease of its own with its own
+   * deadline, acknowledged by index ({@link #ack(QueueRef, String, long, Outcome)} or {@link
+   * #ackAll}).
+   *
+   * <p>Batch leases and the single-task path mix: {@link #fetch} never returns a batch lease again
+   * (it returns the worker's single-task lease, or leases a new task), and {@link #ack(QueueRef,
+   * String)} without an index acknowledges only the single-task lease; where the worker holds none
+   * but does hold batch leases, that call is ambiguous and is refused.
+   *
+   * <p>Tasks that cannot be opened (tampered, or their owner's keys destroyed) are left out of the
+   * result, acknowledged with a failure outcome and logged, so one bad task never holds back the
+   * rest of a batch.
+   *
+   * @param queue the queue
+   * @param worker the worker's id
+   * @param max 1 to {@value #MAX_BATCH}
+   * @param timeToRecover each lease's time to recover; 1 ms to 1 day
+   * @return the leased tasks, recovered ones first, then by index; empty when there are none
+   */
+  List<Task> fetchBatch(QueueRef queue, String worker, int max, Duration timeToRecover);
+
+  /**
+   * Acknowledges the worker's single-task lease with {@link Outcome#success()}.
    *
    * @param queue the queue
    * @param worker the worker's id
    * @return true when the worker held a lease and it is now acknowledged; false when it held none
    *     (never fetched, already acknowledged, or its lease was taken over by another worker)
+   * @throws InvalidArgumentException naming {@code index} when the worker holds no single-task
+   *     lease but holds batch leases: acknowledge those by index
    */
   boolean ack(QueueRef queue, String worker);
 
@@ -105,6 +134,30 @@ public interface WorkQueue {
    * @return true when the worker held the lease on {@code index} and it is now acknowledged
    */
   boolean ack(QueueRef queue, String worker, long index, Outcome outcome);
+
+  /**
+   * Acknowledges several leased tasks of one worker with {@link Outcome#success()}: one bookkeeper
+   * step.
+   *
+   * @param queue the queue
+   * @param worker the worker's id
+   * @param indices 1 to {@value #MAX_BATCH} distinct indices
+   * @return the indices whose lease the worker still held and that are now acknowledged; the others
+   *     (taken over by another worker, or never held) are untouched
+   */
+  Set<Long> ackAll(QueueRef queue, String worker, Collection<Long> indices);
+
+  /**
+   * Acknowledges several leased tasks with an outcome each. The outcomes are persisted (one store
+   * batch per partition) before the leases are released, and each reaches the completion listener
+   * at least once.
+   *
+   * @param queue the queue
+   * @param worker the worker's id
+   * @param outcomes 1 to {@value #MAX_BATCH} outcomes by index
+   * @return as {@link #ackAll(QueueRef, String, Collection)}
+   */
+  Set<Long> ackAll(QueueRef queue, String worker, Map<Long, Outcome> outcomes);
 
   /**
    * Reads the queue's counters and leases.

@@ -19,6 +19,7 @@ import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.BookkeeperState;
 import io.workqueue.spi.CompletionListener;
 import io.workqueue.spi.Fetch;
+import io.workqueue.spi.FetchBatch;
 import io.workqueue.spi.KeyProvider;
 import io.workqueue.spi.PendingCompletion;
 import io.workqueue.spi.StoredOutcome;
@@ -29,8 +30,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -174,14 +179,7 @@ public final class DefaultWorkQueue implements WorkQueue {
         return Optional.empty();
       }
       if (decision instanceof Fetch.Hole hole) {
-        boolean written = store.get(queue, hole.index()).isPresent();
-        bookkeeper.resolveHole(queue, hole.index(), written, now);
-        log.warn(
-            "index {} of {} stayed unwritten past the grace period {}; {}",
-            hole.index(),
-            queue,
-            holeGrace,
-            written ? "its row exists, delivering it" : "no row, skipping it");
+        resolveHole(queue, hole.index(), now);
         continue;
       }
       Lease lease = ((Fetch.Leased) decision).lease();
@@ -205,6 +203,71 @@ public final class DefaultWorkQueue implements WorkQueue {
     log.warn(
         "fetch on {} stepped over {} holes or expired rows; try again", queue, MAX_FETCH_STEPS);
     return Optional.empty();
+  }
+
+  @Override
+  public List<Task> fetchBatch(QueueRef queue, String worker, int max, Duration timeToRecover) {
+    Validation.notNull("queue", queue);
+    Validation.workerId(worker);
+    if (max < 1 || max > MAX_BATCH) {
+      throw new InvalidArgumentException("max", "must be 1 to " + MAX_BATCH + ", was " + max);
+    }
+    Validation.positiveDuration("timeToRecover", timeToRecover);
+    Instant now = clock.instant();
+    sweepCompletionsNowAndThen(queue, now);
+    List<Lease> leases = new ArrayList<>();
+    for (int step = 0; step < MAX_FETCH_STEPS && leases.size() < max; step++) {
+      FetchBatch batch =
+          bookkeeper.fetchBatch(queue, worker, max - leases.size(), now, timeToRecover, holeGrace);
+      leases.addAll(batch.leases());
+      if (batch.hole().isEmpty()) {
+        break;
+      }
+      resolveHole(queue, batch.hole().getAsLong(), now);
+    }
+    if (leases.isEmpty()) {
+      return List.of();
+    }
+    Map<Long, StoredTask> rows = store.getAll(queue, leases.stream().map(Lease::index).toList());
+    List<Task> tasks = new ArrayList<>(leases.size());
+    List<Long> expired = new ArrayList<>();
+    for (Lease lease : leases) {
+      StoredTask row = rows.get(lease.index());
+      if (row == null) {
+        expired.add(lease.index());
+        continue;
+      }
+      try {
+        tasks.add(open(queue, row, lease));
+      } catch (TamperedDataException | KeyUnavailableException e) {
+        log.warn(
+            "task {} of {} cannot be opened; taking it out of circulation",
+            lease.index(),
+            queue,
+            e);
+        retire(queue, worker, lease.index(), e, now);
+      }
+    }
+    if (!expired.isEmpty()) {
+      log.warn(
+          "tasks {} of {} have no stored row (past the store's retention time, or dropped);"
+              + " acknowledging them as expired",
+          expired,
+          queue);
+      bookkeeper.ackAll(queue, worker, expired, Optional.empty());
+    }
+    return tasks;
+  }
+
+  private void resolveHole(QueueRef queue, long index, Instant now) {
+    boolean written = store.get(queue, index).isPresent();
+    bookkeeper.resolveHole(queue, index, written, now);
+    log.warn(
+        "index {} of {} stayed unwritten past the grace period {}; {}",
+        index,
+        queue,
+        holeGrace,
+        written ? "its row exists, delivering it" : "no row, skipping it");
   }
 
   private Task open(QueueRef queue, StoredTask row, Lease lease) {
@@ -256,7 +319,22 @@ public final class DefaultWorkQueue implements WorkQueue {
     Validation.workerId(worker);
     Validation.notNull("outcome", outcome);
     Optional<Lease> lease = bookkeeper.lease(queue, worker);
-    return lease.isPresent() && ackIndex(queue, worker, lease.get().index(), outcome);
+    if (lease.isPresent()) {
+      return ackIndex(queue, worker, lease.get().index(), outcome);
+    }
+    int batchLeases = bookkeeper.batchLeaseCount(queue, worker);
+    if (batchLeases > 0) {
+      throw new InvalidArgumentException(
+          "index",
+          "is required: worker '"
+              + worker
+              + "' holds no single-task lease in "
+              + queue
+              + " but "
+              + batchLeases
+              + " batch lease(s); acknowledge those by index");
+    }
+    return false;
   }
 
   @Override
@@ -270,20 +348,88 @@ public final class DefaultWorkQueue implements WorkQueue {
     return ackIndex(queue, worker, index, outcome);
   }
 
+  @Override
+  public Set<Long> ackAll(QueueRef queue, String worker, Collection<Long> indices) {
+    Validation.notNull("indices", indices);
+    Map<Long, Outcome> outcomes = new LinkedHashMap<>();
+    for (Long index : indices) {
+      if (index == null) {
+        throw new InvalidArgumentException("indices", "must not hold null");
+      }
+      if (outcomes.put(index, Outcome.success()) != null) {
+        throw new InvalidArgumentException("indices", "holds " + index + " twice");
+      }
+    }
+    return ackAll(queue, worker, outcomes, "indices");
+  }
+
+  @Override
+  public Set<Long> ackAll(QueueRef queue, String worker, Map<Long, Outcome> outcomes) {
+    Validation.notNull("outcomes", outcomes);
+    for (Map.Entry<Long, Outcome> e : outcomes.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        throw new InvalidArgumentException("outcomes", "must not hold null keys or values");
+      }
+    }
+    return ackAll(queue, worker, outcomes, "outcomes");
+  }
+
+  private Set<Long> ackAll(
+      QueueRef queue, String worker, Map<Long, Outcome> outcomes, String argument) {
+    Validation.notNull("queue", queue);
+    Validation.workerId(worker);
+    if (outcomes.isEmpty() || outcomes.size() > MAX_BATCH) {
+      throw new InvalidArgumentException(
+          argument, "must hold 1 to " + MAX_BATCH + " indices, held " + outcomes.size());
+    }
+    for (long index : outcomes.keySet()) {
+      if (index < 1) {
+        throw new InvalidArgumentException(argument, "holds " + index + "; indices are 1 or more");
+      }
+    }
+    return acknowledge(queue, worker, outcomes);
+  }
+
   private boolean ackIndex(QueueRef queue, String worker, long index, Outcome outcome) {
+    return !acknowledge(queue, worker, Map.of(index, outcome)).isEmpty();
+  }
+
+  /**
+   * The one ack path: persist the outcomes that carry anything (all of them where a listener
+   * waits), then release the leases in one bookkeeper step, then deliver the completions. Outcomes
+   * are keyed by worker, so a stale worker whose lease was taken over writes rows nobody reads.
+   */
+  private Set<Long> acknowledge(QueueRef queue, String worker, Map<Long, Outcome> outcomes) {
     Instant now = clock.instant();
     boolean track = listener.isPresent();
-    boolean plainSuccess = outcome instanceof Outcome.Success s && s.result().isEmpty();
-    if (track || !plainSuccess) {
-      // Persisted before the lease is released, keyed by worker: a stale worker whose lease was
-      // taken over writes a row nobody reads.
-      byte[] sealed = seal(queue, index, Field.OUTCOME, worker, Json.bytes(encode(outcome)));
-      store.putOutcome(queue, new StoredOutcome(index, worker, sealed, now));
+    List<StoredOutcome> rows = new ArrayList<>();
+    for (Map.Entry<Long, Outcome> e : outcomes.entrySet()) {
+      boolean plainSuccess = e.getValue() instanceof Outcome.Success s && s.result().isEmpty();
+      if (track || !plainSuccess) {
+        byte[] sealed =
+            seal(queue, e.getKey(), Field.OUTCOME, worker, Json.bytes(encode(e.getValue())));
+        rows.add(new StoredOutcome(e.getKey(), worker, sealed, now));
+      }
+    }
+    if (rows.size() == 1) {
+      store.putOutcome(queue, rows.get(0));
+    } else if (!rows.isEmpty()) {
+      store.putOutcomes(queue, rows);
     }
     Optional<Instant> due = track ? Optional.of(now.plus(completionRetryDelay)) : Optional.empty();
-    boolean acked = bookkeeper.ack(queue, worker, index, due);
-    if (acked && track) {
-      deliver(queue, new PendingCompletion(index, worker), outcome, now);
+    Set<Long> acked;
+    if (outcomes.size() == 1) {
+      long index = outcomes.keySet().iterator().next();
+      acked = bookkeeper.ack(queue, worker, index, due) ? Set.of(index) : Set.of();
+    } else {
+      acked = bookkeeper.ackAll(queue, worker, outcomes.keySet(), due);
+    }
+    if (track && !acked.isEmpty()) {
+      List<Completion> done = new ArrayList<>(acked.size());
+      for (long index : acked) {
+        done.add(new Completion(queue, index, worker, Optional.empty(), outcomes.get(index), now));
+      }
+      deliver(queue, done);
     }
     return acked;
   }
@@ -297,7 +443,8 @@ public final class DefaultWorkQueue implements WorkQueue {
       return 0;
     }
     Instant now = clock.instant();
-    int delivered = 0;
+    List<Completion> due = new ArrayList<>();
+    List<PendingCompletion> unrecoverable = new ArrayList<>();
     for (PendingCompletion pending :
         bookkeeper.claimCompletions(queue, now, completionRetryDelay, COMPLETION_SWEEP_LIMIT)) {
       Optional<StoredOutcome> row = store.getOutcome(queue, pending.index(), pending.worker());
@@ -308,34 +455,33 @@ public final class DefaultWorkQueue implements WorkQueue {
             pending.index(),
             queue,
             pending.worker());
-        bookkeeper.completionDelivered(queue, pending);
+        unrecoverable.add(pending);
         continue;
       }
-      Outcome outcome;
       try {
-        outcome =
-            decode(
-                Json.parse(
-                    open(
-                        queue,
-                        pending.index(),
-                        Field.OUTCOME,
-                        pending.worker(),
-                        row.get().outcome())));
+        byte[] plain =
+            open(queue, pending.index(), Field.OUTCOME, pending.worker(), row.get().outcome());
+        due.add(
+            new Completion(
+                queue,
+                pending.index(),
+                pending.worker(),
+                Optional.empty(),
+                decode(Json.parse(plain)),
+                row.get().completedAt()));
       } catch (TamperedDataException | KeyUnavailableException e) {
         log.warn(
             "outcome of task {} of {} cannot be opened; dropping its completion",
             pending.index(),
             queue,
             e);
-        bookkeeper.completionDelivered(queue, pending);
-        continue;
-      }
-      if (deliver(queue, pending, outcome, row.get().completedAt())) {
-        delivered++;
+        unrecoverable.add(pending);
       }
     }
-    return delivered;
+    if (!unrecoverable.isEmpty()) {
+      bookkeeper.completionsDelivered(queue, unrecoverable);
+    }
+    return due.isEmpty() ? 0 : deliver(queue, due);
   }
 
   private void sweepCompletionsNowAndThen(QueueRef queue, Instant now) {
@@ -359,34 +505,47 @@ public final class DefaultWorkQueue implements WorkQueue {
     }
   }
 
-  private boolean deliver(
-      QueueRef queue, PendingCompletion pending, Outcome outcome, Instant completedAt) {
-    Optional<JsonNode> token = Optional.empty();
-    try {
-      Optional<StoredTask> row = store.get(queue, pending.index());
-      if (row.isPresent() && row.get().token().isPresent()) {
-        token =
-            Optional.of(
-                Json.parse(open(queue, pending.index(), Field.TOKEN, "", row.get().token().get())));
+  /**
+   * Hands completions (token still to be read) to the listener and confirms the ones it took.
+   *
+   * @return how many the listener took
+   */
+  private int deliver(QueueRef queue, List<Completion> completions) {
+    Map<Long, StoredTask> rows =
+        store.getAll(queue, completions.stream().map(Completion::index).toList());
+    List<PendingCompletion> delivered = new ArrayList<>(completions.size());
+    for (Completion c : completions) {
+      Optional<JsonNode> token = Optional.empty();
+      StoredTask row = rows.get(c.index());
+      if (row != null && row.token().isPresent()) {
+        try {
+          token =
+              Optional.of(Json.parse(open(queue, c.index(), Field.TOKEN, "", row.token().get())));
+        } catch (TamperedDataException | KeyUnavailableException e) {
+          log.warn(
+              "token of task {} of {} cannot be opened; delivering without it", c.index(), queue);
+        }
       }
-    } catch (TamperedDataException | KeyUnavailableException e) {
-      log.warn(
-          "token of task {} of {} cannot be opened; delivering without it", pending.index(), queue);
+      try {
+        listener
+            .orElseThrow()
+            .onCompletion(
+                new Completion(queue, c.index(), c.worker(), token, c.outcome(), c.completedAt()));
+        delivered.add(new PendingCompletion(c.index(), c.worker()));
+      } catch (RuntimeException e) {
+        log.warn(
+            "completion listener failed for task {} of {}; it will be delivered again",
+            c.index(),
+            queue,
+            e);
+      }
     }
-    Completion completion =
-        new Completion(queue, pending.index(), pending.worker(), token, outcome, completedAt);
-    try {
-      listener.orElseThrow().onCompletion(completion);
-    } catch (RuntimeException e) {
-      log.warn(
-          "completion listener failed for task {} of {}; it will be delivered again",
-          pending.index(),
-          queue,
-          e);
-      return false;
+    if (delivered.size() == 1) {
+      bookkeeper.completionDelivered(queue, delivered.get(0));
+    } else if (!delivered.isEmpty()) {
+      bookkeeper.completionsDelivered(queue, delivered);
     }
-    bookkeeper.completionDelivered(queue, pending);
-    return true;
+    return delivered.size();
   }
 
   private static JsonNode encode(Outcome outcome) {

@@ -5,8 +5,10 @@ import io.workqueue.Lease;
 import io.workqueue.QueueRef;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The queue's bookkeeping: index allocation and commit, the fetch pointer, leases with deadlines,
@@ -99,6 +101,58 @@ public interface Bookkeeper {
   boolean ack(QueueRef queue, String worker, long index, Optional<Instant> completionDueAt);
 
   /**
+   * Leases up to {@code max} tasks to a worker on the batch path: expired leases first (each to
+   * exactly this worker, earliest deadline first, deliveries + 1, fresh deadline), then fresh
+   * committed indices in order. Batch leases are held by index: they are not the worker's
+   * single-task lease that {@link #fetch} returns again, and the worker acknowledges them by index.
+   * Costs O(max log n), never O(backlog).
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @param max how many at most, 1 or more
+   * @param now the caller's time
+   * @param timeToRecover each lease's length from {@code now}
+   * @param holeGrace as for {@link #fetch}
+   * @return the leases, possibly none, and a hole to resolve when one blocked the batch
+   */
+  default FetchBatch fetchBatch(
+      QueueRef queue,
+      String worker,
+      int max,
+      Instant now,
+      Duration timeToRecover,
+      Duration holeGrace) {
+    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
+  }
+
+  /**
+   * Acknowledges several leases of one worker in one step; only those the worker still holds
+   * change.
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @param indices the indices, distinct
+   * @param completionDueAt as for {@link #ack}
+   * @return the indices whose lease the worker held and that are now released
+   */
+  default Set<Long> ackAll(
+      QueueRef queue, String worker, Collection<Long> indices, Optional<Instant> completionDueAt) {
+    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
+  }
+
+  /**
+   * How many batch leases a worker holds; {@code ack} without an index uses it to refuse an
+   * ambiguous call.
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @return the number of batch leases the worker holds (taken-over ones excluded)
+   */
+  default int batchLeaseCount(QueueRef queue, String worker) {
+    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
+  }
+
+  /**
    * Claims pending completions whose retry time has come, pushing their retry time {@code claimFor}
    * ahead so other nodes leave them alone meanwhile.
    *
@@ -118,6 +172,18 @@ public interface Bookkeeper {
    * @param completion the delivered completion
    */
   void completionDelivered(QueueRef queue, PendingCompletion completion);
+
+  /**
+   * Forgets several pending completions in one step.
+   *
+   * @param queue the queue
+   * @param completions the delivered completions
+   */
+  default void completionsDelivered(QueueRef queue, Collection<PendingCompletion> completions) {
+    for (PendingCompletion c : completions) {
+      completionDelivered(queue, c);
+    }
+  }
 
   /**
    * Reads the counters and leases.

@@ -58,6 +58,18 @@ public interface TaskStore {
   void putOutcome(QueueRef queue, StoredOutcome outcome);
 
   /**
+   * Writes several outcomes of one queue; the Cassandra store writes one batch per partition.
+   *
+   * @param queue the queue
+   * @param outcomes the sealed outcomes
+   */
+  default void putOutcomes(QueueRef queue, List<StoredOutcome> outcomes) {
+    for (StoredOutcome o : outcomes) {
+      putOutcome(queue, o);
+    }
+  }
+
+  /**
    * Reads the outcome one worker wrote for an index.
    *
    * @param queue the queue

@@ -7,6 +7,7 @@ import io.workqueue.QueueRef;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.BookkeeperState;
 import io.workqueue.spi.Fetch;
+import io.workqueue.spi.FetchBatch;
 import io.workqueue.spi.PendingCompletion;
 import java.time.Duration;
 import java.time.Instant;
@@ -406,6 +407,154 @@ public abstract class BookkeeperContract {
       }
       assertThat(bk().claimCompletions(q, T0.plusSeconds(60), TTR, 2))
           .containsExactly(new PendingCompletion(3, "w3"), new PendingCompletion(2, "w2"));
+    }
+  }
+
+  @Nested
+  @DisplayName("the batch path")
+  class Batch {
+    private FetchBatch batch(QueueRef q, String worker, int max, Instant now) {
+      return bk().fetchBatch(q, worker, max, now, TTR, GRACE);
+    }
+
+    private List<Long> indices(FetchBatch b) {
+      return b.leases().stream().map(Lease::index).toList();
+    }
+
+    @Test
+    @DisplayName("a batch larger than the backlog hands out the whole backlog in index order")
+    void largerThanBacklog() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      FetchBatch b = batch(q, "w", 5, T0);
+      assertThat(b.leases())
+          .containsExactly(
+              new Lease("w", 1, T0.plus(TTR), 1),
+              new Lease("w", 2, T0.plus(TTR), 1),
+              new Lease("w", 3, T0.plus(TTR), 1));
+      assertThat(b.hole()).isEmpty();
+      assertThat(batch(q, "w", 5, T0).leases()).isEmpty();
+      assertThat(bk().state(q).fetched()).isEqualTo(3);
+      assertThat(bk().batchLeaseCount(q, "w")).isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("batch leases are not the worker's single-task lease")
+    void notSingle() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 4, T0);
+      assertThat(indices(batch(q, "w", 2, T0))).containsExactly(1L, 2L);
+      assertThat(bk().lease(q, "w")).isEmpty();
+      Lease single = leased(fetch(q, "w", T0));
+      assertThat(single.index()).isEqualTo(3);
+      assertThat(fetch(q, "w", T0)).isEqualTo(new Fetch.Leased(single, false));
+      assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
+      assertThat(bk().batchLeaseCount(q, "w")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("expired batch leases are recovered one by one by different workers")
+    void recoveredOneByOne() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      batch(q, "w1", 3, T0);
+      Instant later = T0.plus(TTR);
+      Lease a = leased(fetch(q, "w2", later));
+      FetchBatch b = batch(q, "w3", 1, later);
+      FetchBatch c = batch(q, "w4", 5, later);
+      assertThat(b.leases()).hasSize(1);
+      assertThat(c.leases()).hasSize(1);
+      Set<Long> all =
+          new HashSet<>(List.of(a.index(), b.leases().get(0).index(), c.leases().get(0).index()));
+      assertThat(all).containsExactlyInAnyOrder(1L, 2L, 3L);
+      assertThat(b.leases().get(0).deliveries()).isEqualTo(2);
+      assertThat(bk().batchLeaseCount(q, "w1")).isZero();
+      assertThat(bk().batchLeaseCount(q, "w4")).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("ackAll releases only the leases the worker still holds")
+    void partialAck() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      batch(q, "w1", 3, T0);
+      Lease taken = leased(fetch(q, "w2", T0.plus(TTR)));
+      Set<Long> acked = bk().ackAll(q, "w1", List.of(1L, 2L, 3L), Optional.empty());
+      Set<Long> expected = new HashSet<>(List.of(1L, 2L, 3L));
+      expected.remove(taken.index());
+      assertThat(acked).isEqualTo(expected);
+      assertThat(bk().state(q).leases()).containsExactly(taken);
+      assertThat(bk().ackAll(q, "w1", List.of(1L, 2L, 3L), Optional.empty())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a pending index blocks a batch and is reported as a hole after the grace period")
+    void hole() {
+      QueueRef q = TestQueues.fresh();
+      long a = bk().allocate(q, 1, T0);
+      addCommitted(q, 1, T0);
+      FetchBatch early = batch(q, "w", 10, T0);
+      assertThat(early.leases()).isEmpty();
+      assertThat(early.hole()).isEmpty();
+      FetchBatch late = batch(q, "w", 10, T0.plus(GRACE));
+      assertThat(late.hole()).hasValue(a);
+      bk().resolveHole(q, a, false, T0.plus(GRACE));
+      assertThat(indices(batch(q, "w", 10, T0.plus(GRACE)))).containsExactly(2L);
+    }
+
+    @Test
+    @DisplayName("tracked ackAll leaves one pending completion per acknowledged index")
+    void completions() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 2, T0);
+      batch(q, "w", 2, T0);
+      bk().ackAll(q, "w", List.of(1L, 2L, 9L), Optional.of(T0));
+      List<PendingCompletion> claimed = bk().claimCompletions(q, T0, TTR, 10);
+      assertThat(claimed)
+          .containsExactlyInAnyOrder(new PendingCompletion(1, "w"), new PendingCompletion(2, "w"));
+      bk().completionsDelivered(q, claimed);
+      assertThat(bk().claimCompletions(q, T0.plus(TTR), TTR, 10)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("16 threads fetching batches hand out each index exactly once")
+    void concurrent() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 500, T0);
+      Set<Long> seen = ConcurrentHashMap.newKeySet();
+      List<Long> duplicates = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+          String w = "w" + t;
+          fs.add(
+              pool.submit(
+                  () -> {
+                    while (true) {
+                      FetchBatch b = batch(q, w, 7, T0);
+                      if (b.leases().isEmpty()) {
+                        return;
+                      }
+                      for (Lease l : b.leases()) {
+                        if (!seen.add(l.index())) {
+                          duplicates.add(l.index());
+                        }
+                      }
+                      assertThat(bk().ackAll(q, w, indices(b), Optional.empty()))
+                          .hasSize(b.leases().size());
+                    }
+                  }));
+        }
+        for (Future<?> f : fs) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(duplicates).isEmpty();
+      assertThat(seen).hasSize(500);
+      assertThat(bk().state(q).leases()).isEmpty();
     }
   }
 

@@ -5,15 +5,21 @@ import io.workqueue.QueueRef;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.BookkeeperState;
 import io.workqueue.spi.Fetch;
+import io.workqueue.spi.FetchBatch;
 import io.workqueue.spi.PendingCompletion;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +56,75 @@ public final class InMemoryBookkeeper implements Bookkeeper {
 
     /** A worker's lease on the single-task path (Redis: hash "holder"). */
     final Map<String, Long> holder = new HashMap<>();
+
+    /** Indices leased on the batch path (Redis: the lease value's mode flag). */
+    final Set<Long> batchLeases = new HashSet<>();
+
+    /** Batch leases per worker (Redis: hash "batch"). */
+    final Map<String, Integer> batchCount = new HashMap<>();
+
+    /** Leases an index to a worker, taking it over from any earlier holder. */
+    Lease grant(String worker, long index, Instant deadline, int deliveries, boolean batch) {
+      Lease old = leases.get(index);
+      if (old != null && batchLeases.remove(index)) {
+        batchCount.merge(old.worker(), -1, Integer::sum);
+      }
+      Lease lease = new Lease(worker, index, deadline, deliveries);
+      leases.put(index, lease);
+      if (batch) {
+        batchLeases.add(index);
+        batchCount.merge(worker, 1, Integer::sum);
+        if (Long.valueOf(index).equals(holder.get(worker))) {
+          holder.remove(worker); // its own single-task lease, recovered into a batch
+        }
+      } else {
+        holder.put(worker, index);
+      }
+      return lease;
+    }
+
+    /** Releases a lease (after its holder acknowledged). */
+    void release(Lease lease) {
+      leases.remove(lease.index());
+      if (batchLeases.remove(lease.index())) {
+        batchCount.merge(lease.worker(), -1, Integer::sum);
+      }
+      if (Long.valueOf(lease.index()).equals(holder.get(lease.worker()))) {
+        holder.remove(lease.worker());
+      }
+    }
+
+    /** The expired lease with the earliest deadline (ties: lowest index). */
+    Optional<Lease> earliestExpired(Instant now) {
+      return leases.values().stream()
+          .filter(l -> l.expiredAt(now))
+          .min(Comparator.comparing(Lease::deadline).thenComparingLong(Lease::index));
+    }
+
+    /** Advances the pointer to the next committed index nobody holds, or returns 0. */
+    long nextFresh() {
+      long committed = committed();
+      while (fetched < committed) {
+        long index = ++fetched;
+        // Skipped holes are stepped over; so, after a rewind, are indices still leased: each
+        // index has at most one lease.
+        if (!skipped.contains(index) && !leases.containsKey(index)) {
+          return index;
+        }
+      }
+      return 0;
+    }
+
+    /** The oldest pending index, when it blocks the pointer past the grace period. */
+    Optional<Long> hole(Instant now, Duration grace) {
+      if (pending.isEmpty()) {
+        return Optional.empty();
+      }
+      Map.Entry<Long, Instant> oldest = pending.firstEntry();
+      return now.isBefore(oldest.getValue().plus(grace))
+          ? Optional.empty()
+          : Optional.of(oldest.getKey());
+    }
 
     /** Pending completions to due time (Redis: zset "completions"). */
     final Map<PendingCompletion, Instant> completions = new HashMap<>();
@@ -106,36 +181,21 @@ public final class InMemoryBookkeeper implements Bookkeeper {
         }
       }
       // 2. The expired lease with the earliest deadline, to exactly this worker.
-      Optional<Lease> expired =
-          s.leases.values().stream()
-              .filter(l -> l.expiredAt(now))
-              .min(Comparator.comparing(Lease::deadline).thenComparingLong(Lease::index));
+      Optional<Lease> expired = s.earliestExpired(now);
       if (expired.isPresent()) {
         Lease old = expired.get();
-        Lease lease = new Lease(worker, old.index(), deadline, old.deliveries() + 1);
-        s.leases.put(old.index(), lease);
-        s.holder.put(worker, old.index());
-        return new Fetch.Leased(lease, false);
+        return new Fetch.Leased(
+            s.grant(worker, old.index(), deadline, old.deliveries() + 1, false), false);
       }
-      // 3. The next committed index, stepping over skipped holes (and, after a rewind, over
-      // indices still leased: each index has at most one lease).
-      long committed = s.committed();
-      while (s.fetched < committed) {
-        long index = ++s.fetched;
-        if (s.skipped.contains(index) || s.leases.containsKey(index)) {
-          continue;
-        }
-        Lease lease = new Lease(worker, index, deadline, 1);
-        s.leases.put(index, lease);
-        s.holder.put(worker, index);
-        return new Fetch.Leased(lease, true);
+      // 3. The next committed index.
+      long index = s.nextFresh();
+      if (index > 0) {
+        return new Fetch.Leased(s.grant(worker, index, deadline, 1, false), true);
       }
       // 4. A pending index blocking the pointer for longer than the grace period.
-      if (!s.pending.isEmpty()) {
-        Map.Entry<Long, Instant> oldest = s.pending.firstEntry();
-        if (!now.isBefore(oldest.getValue().plus(holeGrace))) {
-          return new Fetch.Hole(oldest.getKey());
-        }
+      Optional<Long> hole = s.hole(now, holeGrace);
+      if (hole.isPresent()) {
+        return new Fetch.Hole(hole.get());
       }
       return Fetch.EMPTY;
     }
@@ -170,19 +230,75 @@ public final class InMemoryBookkeeper implements Bookkeeper {
 
   @Override
   public boolean ack(QueueRef queue, String worker, long index, Optional<Instant> completionDueAt) {
+    return !ackAll(queue, worker, List.of(index), completionDueAt).isEmpty();
+  }
+
+  @Override
+  public FetchBatch fetchBatch(
+      QueueRef queue,
+      String worker,
+      int max,
+      Instant now,
+      Duration timeToRecover,
+      Duration holeGrace) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be 1 or more");
+    }
     QueueState s = of(queue);
     synchronized (s) {
-      Lease lease = s.leases.get(index);
-      if (lease == null || !lease.worker().equals(worker)) {
-        return false;
+      Instant deadline = now.plus(timeToRecover);
+      List<Lease> granted = new ArrayList<>();
+      while (granted.size() < max) {
+        Optional<Lease> expired = s.earliestExpired(now);
+        if (expired.isEmpty()) {
+          break;
+        }
+        Lease old = expired.get();
+        granted.add(s.grant(worker, old.index(), deadline, old.deliveries() + 1, true));
       }
-      s.leases.remove(index);
-      if (Long.valueOf(index).equals(s.holder.get(worker))) {
-        s.holder.remove(worker);
+      while (granted.size() < max) {
+        long index = s.nextFresh();
+        if (index == 0) {
+          break;
+        }
+        granted.add(s.grant(worker, index, deadline, 1, true));
       }
-      completionDueAt.ifPresent(
-          due -> s.completions.put(new PendingCompletion(index, worker), due));
-      return true;
+      OptionalLong hole = OptionalLong.empty();
+      if (granted.size() < max) {
+        Optional<Long> h = s.hole(now, holeGrace);
+        if (h.isPresent()) {
+          hole = OptionalLong.of(h.get());
+        }
+      }
+      return new FetchBatch(granted, hole);
+    }
+  }
+
+  @Override
+  public Set<Long> ackAll(
+      QueueRef queue, String worker, Collection<Long> indices, Optional<Instant> completionDueAt) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      Set<Long> acked = new LinkedHashSet<>();
+      for (long index : indices) {
+        Lease lease = s.leases.get(index);
+        if (lease == null || !lease.worker().equals(worker)) {
+          continue;
+        }
+        s.release(lease);
+        completionDueAt.ifPresent(
+            due -> s.completions.put(new PendingCompletion(index, worker), due));
+        acked.add(index);
+      }
+      return acked;
+    }
+  }
+
+  @Override
+  public int batchLeaseCount(QueueRef queue, String worker) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      return s.batchCount.getOrDefault(worker, 0);
     }
   }
 

@@ -588,6 +588,166 @@ public abstract class WorkQueueContract {
   }
 
   @Nested
+  @DisplayName("the batch path")
+  class BatchPath {
+    private List<NewTask> tasks(int n, String prefix) {
+      List<NewTask> list = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        list.add(task(prefix + i));
+      }
+      return list;
+    }
+
+    @Test
+    @DisplayName("addAll, fetchBatch and ackAll move 250 tasks in order, each acknowledged once")
+    void roundTrip() {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, tasks(250, "t"));
+      List<Long> all = new ArrayList<>();
+      for (int expected : new int[] {100, 100, 50}) {
+        List<Task> batch = queue.fetchBatch(q, "w", 100, TTR);
+        assertThat(batch).hasSize(expected);
+        for (Task t : batch) {
+          assertThat(t.value()).isEqualTo(TextNode.valueOf("t" + (t.index() - 1)));
+          assertThat(t.deadline()).isEqualTo(clock.instant().plus(TTR));
+        }
+        List<Long> indices = batch.stream().map(Task::index).toList();
+        all.addAll(indices);
+        assertThat(queue.ackAll(q, "w", indices)).containsExactlyInAnyOrderElementsOf(indices);
+      }
+      assertThat(all).isSorted().hasSize(250).doesNotHaveDuplicates();
+      assertThat(queue.fetchBatch(q, "w", 100, TTR)).isEmpty();
+      assertThat(queue.info(q).leases()).isEmpty();
+      assertThat(completions).hasSize(250);
+    }
+
+    @Test
+    @DisplayName("a batch spanning a partition boundary reads back whole")
+    void bucketBoundary() {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, tasks(1000, "a"));
+      queue.addAll(q, tasks(20, "b"));
+      assertThat(queue.fetchBatch(q, "w", 990, TTR)).hasSize(990);
+      List<Task> spanning = queue.fetchBatch(q, "w", 20, TTR);
+      assertThat(spanning)
+          .extracting(Task::index)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(991, 1010).boxed().toList());
+      assertThat(spanning.get(19).value()).isEqualTo(TextNode.valueOf("b9"));
+    }
+
+    @Test
+    @DisplayName("outcomes given to ackAll reach the completion listener with their tokens")
+    void outcomes() {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, List.of(task("x").token("t1"), task("y").token("t2")));
+      List<Task> batch = queue.fetchBatch(q, "w", 10, TTR);
+      Map<Long, Outcome> outcomes = new java.util.LinkedHashMap<>();
+      outcomes.put(batch.get(0).index(), Outcome.success(0));
+      outcomes.put(batch.get(1).index(), Outcome.failure("bad"));
+      assertThat(queue.ackAll(q, "w", outcomes)).containsExactlyInAnyOrder(1L, 2L);
+      assertThat(completions).hasSize(2);
+      Completion first = completions.stream().filter(c -> c.index() == 1).findFirst().orElseThrow();
+      assertThat(first.token()).contains(TextNode.valueOf("t1"));
+      assertThat(((Outcome.Success) first.outcome()).result()).contains(IntNode.valueOf(0));
+      Completion second =
+          completions.stream().filter(c -> c.index() == 2).findFirst().orElseThrow();
+      assertThat(second.outcome().isSuccess()).isFalse();
+      assertThat(second.token()).contains(TextNode.valueOf("t2"));
+    }
+
+    @Test
+    @DisplayName("expired batch leases go one by one to other workers; partial ackAll keeps theirs")
+    void recovery() {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, tasks(3, "t"));
+      assertThat(queue.fetchBatch(q, "w1", 3, Duration.ofSeconds(5))).hasSize(3);
+      clock.advance(Duration.ofSeconds(5));
+      Task recovered = fetched(q, "w2");
+      assertThat(recovered.deliveries()).isEqualTo(2);
+      List<Task> another = queue.fetchBatch(q, "w3", 1, TTR);
+      assertThat(another).hasSize(1);
+      assertThat(another.get(0).index()).isNotEqualTo(recovered.index());
+      Set<Long> acked = queue.ackAll(q, "w1", List.of(1L, 2L, 3L));
+      assertThat(acked).hasSize(1).doesNotContain(recovered.index(), another.get(0).index());
+      assertThat(queue.ack(q, "w2")).isTrue();
+      assertThat(queue.ack(q, "w3", another.get(0).index(), Outcome.success())).isTrue();
+      assertThat(queue.info(q).leases()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("single and batch calls mix; ack without an index is refused when ambiguous")
+    void mixing() {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, tasks(4, "t"));
+      List<Task> batch = queue.fetchBatch(q, "w", 2, TTR);
+      assertThatThrownBy(() -> queue.ack(q, "w"))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageStartingWith("index: ")
+          .hasMessageContaining("2 batch lease");
+      Task single = fetched(q, "w");
+      assertThat(single.index()).isEqualTo(3);
+      assertThat(fetched(q, "w")).isEqualTo(single);
+      assertThat(queue.ack(q, "w")).isTrue();
+      assertThat(fetched(q, "other").index()).isEqualTo(4);
+      assertThat(queue.ackAll(q, "w", batch.stream().map(Task::index).toList())).hasSize(2);
+      assertThat(queue.ack(q, "w")).isFalse();
+    }
+
+    @Test
+    @DisplayName("16 threads fetching batches get each of 600 tasks exactly once")
+    void concurrent() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      queue.addAll(q, tasks(600, "t"));
+      Set<Long> seen = ConcurrentHashMap.newKeySet();
+      List<Long> duplicates = new CopyOnWriteArrayList<>();
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        String w = "w" + t;
+        WorkQueue node = t % 2 == 0 ? queue : newQueue();
+        fs.add(
+            pool.submit(
+                () -> {
+                  while (true) {
+                    List<Task> batch = node.fetchBatch(q, w, 13, TTR);
+                    if (batch.isEmpty()) {
+                      return;
+                    }
+                    for (Task task : batch) {
+                      if (!seen.add(task.index())) {
+                        duplicates.add(task.index());
+                      }
+                    }
+                    node.ackAll(q, w, batch.stream().map(Task::index).toList());
+                  }
+                }));
+      }
+      for (Future<?> f : fs) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+      assertThat(duplicates).isEmpty();
+      assertThat(seen).hasSize(600);
+      assertThat(completions).hasSize(600);
+    }
+
+    @Test
+    @DisplayName("a writer that dies mid-batch leaves holes that are resolved, never lost tasks")
+    void deadBatchWriter() throws Exception {
+      QueueRef q = TestQueues.fresh();
+      store.stallNextPut(q, false);
+      Future<List<Long>> dead = pool.submit(() -> queue.addAll(q, tasks(5, "lost")));
+      store.awaitStalled();
+      queue.addAll(q, tasks(3, "kept"));
+      assertThat(queue.fetchBatch(q, "w", 10, TTR)).isEmpty();
+      clock.advance(GRACE);
+      List<Task> batch = queue.fetchBatch(q, "w", 10, TTR);
+      assertThat(batch).extracting(Task::index).containsExactly(6L, 7L, 8L);
+      store.release();
+      assertThatThrownBy(() -> getCause(dead)).isInstanceOf(QueueException.class);
+    }
+  }
+
+  @Nested
   @DisplayName("bad input")
   class BadInput {
     private QueueRef q;
@@ -658,6 +818,27 @@ public abstract class WorkQueueContract {
       rejected("result", () -> Outcome.success(new Object()));
       rejected("outcome", () -> queue.ack(q, "w", null));
       rejected("index", () -> queue.ack(q, "w", 0, Outcome.success()));
+    }
+
+    @Test
+    @DisplayName("bad batch sizes and index lists are rejected, naming the argument")
+    void batches() {
+      rejected("max", () -> queue.fetchBatch(q, "w", 0, TTR));
+      rejected("max", () -> queue.fetchBatch(q, "w", WorkQueue.MAX_BATCH + 1, TTR));
+      rejected("timeToRecover", () -> queue.fetchBatch(q, "w", 1, Duration.ZERO));
+      rejected("indices", () -> queue.ackAll(q, "w", List.of()));
+      rejected("indices", () -> queue.ackAll(q, "w", List.of(1L, 1L)));
+      rejected("indices", () -> queue.ackAll(q, "w", List.of(0L)));
+      List<Long> tooMany = new ArrayList<>();
+      for (long i = 1; i <= WorkQueue.MAX_BATCH + 1; i++) {
+        tooMany.add(i);
+      }
+      rejected("indices", () -> queue.ackAll(q, "w", tooMany));
+      List<Long> withNull = new ArrayList<>();
+      withNull.add(null);
+      rejected("indices", () -> queue.ackAll(q, "w", withNull));
+      rejected("outcomes", () -> queue.ackAll(q, "w", Map.of()));
+      rejected("indices", () -> queue.ackAll(q, "w", (Collection<Long>) null));
     }
 
     @Test
