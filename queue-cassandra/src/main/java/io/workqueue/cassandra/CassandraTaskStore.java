@@ -411,32 +411,75 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     requireOpen();
     requireArgument(queue, "queue");
     requireArgument(outcome, "outcome");
-    Instant at = outcome.completedAt();
-    long millis = epochMillis(at, "outcome");
     String what =
         "putOutcome of index " + outcome.index() + " by " + outcome.worker() + " of " + queue;
     try {
-      Statements s = statements();
-      BoundStatement write =
-          s.insertOutcome()
-              .boundStatementBuilder()
-              .setString(0, queue.owner())
-              .setString(1, queue.service())
-              .setLong(2, bucketOf(outcome.index()))
-              .setLong(3, outcome.index())
-              .setString(4, outcome.worker())
-              .setByteBuffer(5, ByteBuffer.wrap(outcome.outcome()))
-              .setInstant(6, Instant.ofEpochMilli(millis))
-              .setInt(7, at.getNano() % 1_000_000)
-              .setInt(8, ttlSeconds)
-              .setConsistencyLevel(writeConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build();
-      session.execute(write);
+      session.execute(bindInsertOutcome(statements(), queue, outcome));
     } catch (RuntimeException e) {
       throw failures.translate(what, e);
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One unlogged batch per partition (a plain insert where a partition gets one outcome),
+   * partitions written concurrently, each insert with the store's TTL at the write consistency.
+   *
+   * @throws InvalidArgumentException naming {@code queue} or {@code outcomes} when one is null or
+   *     holds null; nothing is written then
+   * @throws BackendUnavailableException when Cassandra cannot be reached, times out, has too few
+   *     replicas or lacks the schema; some outcomes may have been written
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public void putOutcomes(QueueRef queue, List<StoredOutcome> outcomes) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    requireArgument(outcomes, "outcomes");
+    Map<Long, List<StoredOutcome>> byBucket = new TreeMap<>();
+    for (StoredOutcome o : outcomes) {
+      requireArgument(o, "outcomes");
+      byBucket.computeIfAbsent(bucketOf(o.index()), k -> new ArrayList<>()).add(o);
+    }
+    if (byBucket.isEmpty()) {
+      return;
+    }
+    String what = "putOutcomes of " + outcomes.size() + " outcome(s) of queue " + queue;
+    try {
+      Statements s = statements();
+      List<Statement<?>> writes = new ArrayList<>(byBucket.size());
+      for (List<StoredOutcome> partition : byBucket.values()) {
+        List<BatchableStatement<?>> inserts = new ArrayList<>(partition.size());
+        for (StoredOutcome o : partition) {
+          inserts.add(bindInsertOutcome(s, queue, o));
+        }
+        writes.add(inserts.size() == 1 ? (Statement<?>) inserts.get(0) : unloggedBatch(inserts));
+      }
+      executeAll(writes, what);
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  private BoundStatement bindInsertOutcome(Statements s, QueueRef queue, StoredOutcome outcome) {
+    Instant at = outcome.completedAt();
+    long millis = epochMillis(at, "outcome");
+    return s.insertOutcome()
+        .boundStatementBuilder()
+        .setString(0, queue.owner())
+        .setString(1, queue.service())
+        .setLong(2, bucketOf(outcome.index()))
+        .setLong(3, outcome.index())
+        .setString(4, outcome.worker())
+        .setByteBuffer(5, ByteBuffer.wrap(outcome.outcome()))
+        .setInstant(6, Instant.ofEpochMilli(millis))
+        .setInt(7, at.getNano() % 1_000_000)
+        .setInt(8, ttlSeconds)
+        .setConsistencyLevel(writeConsistency)
+        .setTimeout(requestTimeout)
+        .setIdempotence(true)
+        .build();
   }
 
   /**

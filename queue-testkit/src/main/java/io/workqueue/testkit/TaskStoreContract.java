@@ -169,6 +169,20 @@ public abstract class TaskStoreContract {
     }
 
     @Test
+    @DisplayName("outcomes written as a batch across partitions all read back")
+    void batch() {
+      QueueRef q = TestQueues.fresh();
+      List<StoredOutcome> batch = new ArrayList<>();
+      for (long i = 990; i < 1010; i++) {
+        batch.add(new StoredOutcome(i, "w" + (i % 3), new byte[] {(byte) i}, T0.plusMillis(i)));
+      }
+      store().putOutcomes(q, batch);
+      for (StoredOutcome o : batch) {
+        assertThat(store().getOutcome(q, o.index(), o.worker())).contains(o);
+      }
+    }
+
+    @Test
     @DisplayName("writing the same index and worker again replaces the outcome")
     void replace() {
       QueueRef q = TestQueues.fresh();
