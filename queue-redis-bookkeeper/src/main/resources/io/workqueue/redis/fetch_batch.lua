@@ -1,0 +1,99 @@
+-- fetch_batch: leases up to ARGV[5] tasks to a worker on the batch path, in this order:
+--   1. expired leases, earliest deadline first (ties: lowest index), each to exactly this worker
+--      with a fresh deadline and deliveries + 1;
+--   2. then fresh committed indices after the fetch pointer, stepping over skipped holes and
+--      indices still leased (deliveries 1);
+--   3. when the batch came up short: the lowest pending index, if it stayed uncommitted for the
+--      grace period (a hole for the caller to resolve).
+-- Batch leases are held by index, not as the worker's single-task lease: the lease value is
+-- flagged "b", the worker's count in the batch hash goes up, and its holder entry is dropped when
+-- it pointed at a recovered index.
+--
+-- KEYS[1]  n         hash: allocated, fetched
+-- KEYS[2]  pending   zset: score = index, member = "<index>|<allocation time ms>"
+-- KEYS[3]  skipped   zset: member = index, score = when it was skipped (ms)
+-- KEYS[4]  lease     hash: index -> "<worker>|<deadline ms>|<deliveries>|<s or b>"
+-- KEYS[5]  deadline  zset: member = index zero-padded to 16 digits, score = deadline ms
+-- KEYS[6]  holder    hash: worker -> index of its lease on the single-task path
+-- KEYS[7]  batch     hash: worker -> how many batch leases it holds
+-- ARGV[1]  worker
+-- ARGV[2]  now       the caller's time, epoch ms
+-- ARGV[3]  deadline  now + time to recover, epoch ms (the deadline of every lease of the batch)
+-- ARGV[4]  grace     the hole grace period, ms
+-- ARGV[5]  max       how many at most, 1 or more (checked by the caller)
+-- Returns  {hole index or 0, index, deliveries, index, deliveries, ...}
+--
+-- Cost: O(max log n); no command reads all leases, all workers or the backlog.
+local worker = ARGV[1]
+local now = tonumber(ARGV[2])
+local deadline = ARGV[3]
+local grace = tonumber(ARGV[4])
+local max = tonumber(ARGV[5])
+local out = {0}
+local count = 0
+
+local function grant(index, deliveries, old)
+  if old then
+    local ow, mode = string.match(old, '^(.*)|%-?%d+|%d+|([sb])$')
+    if mode == 'b' and redis.call('HINCRBY', KEYS[7], ow, -1) <= 0 then
+      redis.call('HDEL', KEYS[7], ow)
+    end
+  end
+  redis.call('HSET', KEYS[4], index,
+    worker .. '|' .. deadline .. '|' .. string.format('%d', deliveries) .. '|b')
+  redis.call('ZADD', KEYS[5], deadline, string.format('%016d', tonumber(index)))
+  redis.call('HINCRBY', KEYS[7], worker, 1)
+  if redis.call('HGET', KEYS[6], worker) == index then
+    redis.call('HDEL', KEYS[6], worker) -- its own single-task lease, recovered into a batch
+  end
+  out[#out + 1] = tonumber(index)
+  out[#out + 1] = deliveries
+  count = count + 1
+end
+
+-- 1. Expired leases, one at a time (each regranted lease leaves the expired range).
+while count < max do
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[2], 'LIMIT', 0, 1)
+  if #expired == 0 then
+    break
+  end
+  local index = string.format('%d', tonumber(expired[1]))
+  local value = redis.call('HGET', KEYS[4], index)
+  if value then
+    local n = tonumber(string.match(value, '|(%d+)|[sb]$'))
+    grant(index, n + 1, value)
+  else
+    -- Cannot happen while lease and deadline change together; heal it.
+    redis.call('ZREM', KEYS[5], expired[1])
+  end
+end
+
+-- 2. Fresh committed indices.
+local counters = redis.call('HMGET', KEYS[1], 'allocated', 'fetched')
+local allocated = tonumber(counters[1] or '0')
+local fetched = tonumber(counters[2] or '0')
+local lowest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local committed = allocated
+if #lowest > 0 then
+  committed = tonumber(lowest[2]) - 1
+end
+local start = fetched
+while count < max and fetched < committed do
+  fetched = fetched + 1
+  local index = string.format('%d', fetched)
+  if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
+    grant(index, 1, false)
+  end
+end
+if fetched ~= start then
+  redis.call('HSET', KEYS[1], 'fetched', string.format('%d', fetched))
+end
+
+-- 3. A hole, when the batch came up short.
+if count < max and #lowest > 0 then
+  local allocatedAt = tonumber(string.match(lowest[1], '|(%-?%d+)$'))
+  if now >= allocatedAt + grace then
+    out[1] = tonumber(lowest[2])
+  end
+end
+return out
