@@ -22,8 +22,10 @@ import java.util.Set;
  * than the grace period is reported as a {@link Fetch.Hole} for the caller to resolve.
  *
  * <p>Memory per queue is O(workers + in-flight + pending), never O(backlog). Implementations are
- * thread-safe; failures to reach the backend are {@link BackendUnavailableException}s and leave the
- * state unchanged. The contract kit is {@code io.workqueue.testkit.BookkeeperContract}.
+ * thread-safe. Each step is applied entirely or not at all; a failure to reach the backend is a
+ * {@link BackendUnavailableException}, after which the step may or may not have been applied if the
+ * connection broke after the request was sent (a timeout). The contract kit is {@code
+ * io.workqueue.testkit.BookkeeperContract}.
  */
 public interface Bookkeeper {
 
@@ -45,7 +47,9 @@ public interface Bookkeeper {
    * @param first the first index of the range
    * @param count the range's length
    * @return true when every index of the range is committed; false when any was already resolved as
-   *     a skipped hole (its writer was too slow), in which case the add must fail
+   *     a skipped hole (its writer was too slow), in which case the add must fail. Implementations
+   *     may forget skipped holes after a day (the Redis bookkeeper does, to stay small); no add
+   *     with a timeout commits that late
    */
   boolean commit(QueueRef queue, long first, int count);
 
@@ -115,15 +119,13 @@ public interface Bookkeeper {
    * @param holeGrace as for {@link #fetch}
    * @return the leases, possibly none, and a hole to resolve when one blocked the batch
    */
-  default FetchBatch fetchBatch(
+  FetchBatch fetchBatch(
       QueueRef queue,
       String worker,
       int max,
       Instant now,
       Duration timeToRecover,
-      Duration holeGrace) {
-    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
-  }
+      Duration holeGrace);
 
   /**
    * Acknowledges several leases of one worker in one step; only those the worker still holds
@@ -135,10 +137,8 @@ public interface Bookkeeper {
    * @param completionDueAt as for {@link #ack}
    * @return the indices whose lease the worker held and that are now released
    */
-  default Set<Long> ackAll(
-      QueueRef queue, String worker, Collection<Long> indices, Optional<Instant> completionDueAt) {
-    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
-  }
+  Set<Long> ackAll(
+      QueueRef queue, String worker, Collection<Long> indices, Optional<Instant> completionDueAt);
 
   /**
    * How many batch leases a worker holds; {@code ack} without an index uses it to refuse an
@@ -148,9 +148,7 @@ public interface Bookkeeper {
    * @param worker the worker
    * @return the number of batch leases the worker holds (taken-over ones excluded)
    */
-  default int batchLeaseCount(QueueRef queue, String worker) {
-    throw new UnsupportedOperationException("TEMPORARY: batch path not yet implemented");
-  }
+  int batchLeaseCount(QueueRef queue, String worker);
 
   /**
    * Claims pending completions whose retry time has come, pushing their retry time {@code claimFor}

@@ -312,7 +312,8 @@ public final class InMemoryBookkeeper implements Bookkeeper {
               .filter(e -> !e.getValue().isAfter(now))
               .sorted(
                   Map.Entry.<PendingCompletion, Instant>comparingByValue()
-                      .thenComparing(e -> e.getKey().index()))
+                      .thenComparing(e -> e.getKey().index())
+                      .thenComparing(e -> e.getKey().worker()))
               .limit(limit)
               .map(Map.Entry::getKey)
               .toList();
