@@ -573,7 +573,7 @@ public final class DefaultWorkQueue implements WorkQueue {
   public QueueInfo info(QueueRef queue) {
     Validation.notNull("queue", queue);
     BookkeeperState state = bookkeeper.state(queue);
-    long waiting = Math.max(0, state.committed() - state.fetched());
+    long waiting = Math.max(0, state.committed() - state.fetched() - state.skippedAhead());
     return new QueueInfo(queue, state.allocated(), state.fetched(), waiting, state.leases());
   }
 

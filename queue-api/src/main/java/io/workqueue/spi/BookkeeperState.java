@@ -9,9 +9,12 @@ import java.util.List;
  * @param allocated the highest index allocated (0 for a new queue)
  * @param committed the highest index below which every index is committed or skipped
  * @param fetched the highest index handed out fresh
+ * @param skippedAhead holes resolved as skipped above {@code fetched} and at most {@code
+ *     committed}: indices the fetch pointer will step over
  * @param leases the unacknowledged deliveries, lowest index first
  */
-public record BookkeeperState(long allocated, long committed, long fetched, List<Lease> leases) {
+public record BookkeeperState(
+    long allocated, long committed, long fetched, long skippedAhead, List<Lease> leases) {
   /** Copies the lease list. */
   public BookkeeperState {
     leases = List.copyOf(leases);

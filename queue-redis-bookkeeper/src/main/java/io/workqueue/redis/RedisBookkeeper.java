@@ -685,15 +685,24 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   public BookkeeperState state(QueueRef queue) {
     QueueKeys k = keys(queue);
     List<?> reply =
-        asList(run(LuaScript.STATE, queue, List.of(k.n(), k.pending(), k.lease()), List.of()));
-    List<?> flat = asList(reply.get(3));
+        asList(
+            run(
+                LuaScript.STATE,
+                queue,
+                List.of(k.n(), k.pending(), k.lease(), k.skipped()),
+                List.of()));
+    List<?> flat = asList(reply.get(4));
     List<Lease> leases = new ArrayList<>(flat.size() / 2);
     for (int i = 0; i + 1 < flat.size(); i += 2) {
       leases.add(leaseOf(Long.parseLong(asString(flat.get(i))), asString(flat.get(i + 1))));
     }
     leases.sort(Comparator.comparingLong(Lease::index));
     return new BookkeeperState(
-        asLong(reply.get(0)), asLong(reply.get(1)), asLong(reply.get(2)), leases);
+        asLong(reply.get(0)),
+        asLong(reply.get(1)),
+        asLong(reply.get(2)),
+        asLong(reply.get(3)),
+        leases);
   }
 
   /**

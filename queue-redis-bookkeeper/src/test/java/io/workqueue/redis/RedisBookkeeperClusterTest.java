@@ -53,7 +53,7 @@ class RedisBookkeeperClusterTest {
         long first = bk.allocate(q, 2, t0);
         admin.scriptFlush();
         assertThat(bk.commit(q, first, 2)).isTrue();
-        assertThat(bk.state(q)).isEqualTo(new BookkeeperState(2, 2, 0, List.of()));
+        assertThat(bk.state(q)).isEqualTo(new BookkeeperState(2, 2, 0, 0, List.of()));
       }
     }
   }

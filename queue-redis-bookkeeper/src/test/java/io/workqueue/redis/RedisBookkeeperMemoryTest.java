@@ -47,7 +47,7 @@ class RedisBookkeeperMemoryTest {
           "Redis used_memory: %d bytes before, %d after %d committed tasks in batches of %d:"
               + " %+.3f bytes per queued task%n",
           before, after, TASKS, BATCH, perTask);
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(TASKS + 1, TASKS + 1, 0, List.of()));
+      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(TASKS + 1, TASKS + 1, 0, 0, List.of()));
       assertThat(perTask).as("bytes per queued task").isLessThan(7.0);
 
       // The same reading sees per-task memory where there is some: pending (uncommitted) indices.

@@ -105,7 +105,7 @@ class RedisBookkeeperStorageTest {
       }
       assertThat(existing(admin, k)).containsExactly("n");
       assertThat(SharedRedis.hash(k.n())).containsExactly(Map.entry("allocated", "10000"));
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(10000, 10000, 0, List.of()));
+      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(10000, 10000, 0, 0, List.of()));
     }
 
     @Test
@@ -225,7 +225,7 @@ class RedisBookkeeperStorageTest {
       assertThat(bk.claimCompletions(q, T0, TTR, 5))
           .containsExactly(new PendingCompletion(base + 1, "w"));
       assertThat(bk.state(q))
-          .isEqualTo(new BookkeeperState(base + 2, base + 2, base + 1, List.of()));
+          .isEqualTo(new BookkeeperState(base + 2, base + 2, base + 1, 0, List.of()));
     }
   }
 
@@ -302,6 +302,7 @@ class RedisBookkeeperStorageTest {
                   4,
                   3,
                   3,
+                  0,
                   List.of(
                       new Lease("wb", 1, T0.plus(TTR), 1), new Lease("wb", 2, T0.plus(TTR), 1))));
 
@@ -462,7 +463,7 @@ class RedisBookkeeperStorageTest {
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(bk.claimCompletions(q, T0, TTR, 0)).isEmpty();
       assertThat(bk.rewind(q, -1)).isFalse();
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(0, 0, 0, List.of()));
+      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(0, 0, 0, 0, List.of()));
     }
   }
 }

@@ -150,7 +150,12 @@ public abstract class BookkeeperContract {
       long b = addCommitted(q, 1, T0);
       assertThat(bk().resolveHole(q, a, false, T0.plus(GRACE))).isTrue();
       assertThat(bk().resolveHole(q, a, false, T0.plus(GRACE))).isFalse();
+      assertThat(bk().state(q).skippedAhead())
+          .as("the pointer has yet to step over it")
+          .isEqualTo(1);
+      assertThat(bk().state(q).committed()).isEqualTo(2);
       assertThat(leased(fetch(q, "w", T0.plus(GRACE))).index()).isEqualTo(b);
+      assertThat(bk().state(q).skippedAhead()).isZero();
       assertThat(bk().commit(q, a, 1)).isFalse();
       assertThat(fetch(q, "w2", T0.plus(GRACE))).isInstanceOf(Fetch.Empty.class);
     }
@@ -564,7 +569,7 @@ public abstract class BookkeeperContract {
     QueueRef a = TestQueues.fresh();
     QueueRef b = TestQueues.fresh();
     addCommitted(a, 3, T0);
-    assertThat(bk().state(b)).isEqualTo(new BookkeeperState(0, 0, 0, List.of()));
+    assertThat(bk().state(b)).isEqualTo(new BookkeeperState(0, 0, 0, 0, List.of()));
     assertThat(fetch(b, "w", T0)).isInstanceOf(Fetch.Empty.class);
   }
 }

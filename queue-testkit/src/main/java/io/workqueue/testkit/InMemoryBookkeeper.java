@@ -334,8 +334,11 @@ public final class InMemoryBookkeeper implements Bookkeeper {
   public BookkeeperState state(QueueRef queue) {
     QueueState s = of(queue);
     synchronized (s) {
+      long committed = s.committed();
+      long skippedAhead =
+          s.fetched >= committed ? 0 : s.skipped.subSet(s.fetched, false, committed, true).size();
       return new BookkeeperState(
-          s.allocated, s.committed(), s.fetched, new ArrayList<>(s.leases.values()));
+          s.allocated, committed, s.fetched, skippedAhead, new ArrayList<>(s.leases.values()));
     }
   }
 

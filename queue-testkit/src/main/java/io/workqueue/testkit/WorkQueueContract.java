@@ -477,6 +477,7 @@ public abstract class WorkQueueContract {
       QueueRef q = TestQueues.fresh();
       store.failNextPut(q);
       assertThatThrownBy(() -> queue.add(q, task("x"))).isInstanceOf(QueueException.class);
+      assertThat(queue.info(q).waiting()).as("the failed add is not waiting").isZero();
       assertThat(queue.add(q, task("y"))).isEqualTo(2);
       Task t = fetched(q, "w");
       assertThat(t.value()).isEqualTo(TextNode.valueOf("y"));
