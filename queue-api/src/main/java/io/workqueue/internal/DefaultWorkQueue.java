@@ -318,9 +318,16 @@ public final class DefaultWorkQueue implements WorkQueue {
     Validation.notNull("queue", queue);
     Validation.workerId(worker);
     Validation.notNull("outcome", outcome);
-    Optional<Lease> lease = bookkeeper.lease(queue, worker);
-    if (lease.isPresent()) {
-      return ackIndex(queue, worker, lease.get().index(), outcome);
+    if (listener.isEmpty() && outcome instanceof Outcome.Success s && s.result().isEmpty()) {
+      // Nothing to persist and nobody to tell: find and release the lease in one step.
+      if (bookkeeper.ackHeld(queue, worker).isPresent()) {
+        return true;
+      }
+    } else {
+      Optional<Lease> lease = bookkeeper.lease(queue, worker);
+      if (lease.isPresent()) {
+        return ackIndex(queue, worker, lease.get().index(), outcome);
+      }
     }
     int batchLeases = bookkeeper.batchLeaseCount(queue, worker);
     if (batchLeases > 0) {

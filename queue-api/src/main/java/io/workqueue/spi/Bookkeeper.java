@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -103,6 +104,18 @@ public interface Bookkeeper {
    * @return true when the lease was held and is now released; false otherwise, changing nothing
    */
   boolean ack(QueueRef queue, String worker, long index, Optional<Instant> completionDueAt);
+
+  /**
+   * Acknowledges the worker's lease on the single-task path, if it still holds one, without
+   * recording a completion: {@code lease} and {@code ack} in one step, for an ack that has no
+   * outcome to persist.
+   *
+   * @param queue the queue
+   * @param worker the worker
+   * @return the released index, or empty when the worker held no single-task lease (never fetched,
+   *     acknowledged already, or taken over), changing nothing
+   */
+  OptionalLong ackHeld(QueueRef queue, String worker);
 
   /**
    * Leases up to {@code max} tasks to a worker on the batch path: expired leases first (each to

@@ -25,6 +25,7 @@ record LuaScript(String name, String source, String sha1) {
   static final LuaScript RESOLVE_HOLE = load("resolve_hole");
   static final LuaScript LEASE = load("lease");
   static final LuaScript ACK = load("ack");
+  static final LuaScript ACK_HELD = load("ack_held");
   static final LuaScript CLAIM_COMPLETIONS = load("claim_completions");
   static final LuaScript STATE = load("state");
   static final LuaScript REWIND = load("rewind");

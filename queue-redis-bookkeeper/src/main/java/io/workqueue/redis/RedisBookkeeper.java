@@ -497,6 +497,27 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   /**
    * {@inheritDoc}
    *
+   * <p>One script: the holder lookup and the release in one round trip.
+   *
+   * @throws BackendUnavailableException when Redis fails; the lease is still held
+   */
+  @Override
+  public OptionalLong ackHeld(QueueRef queue, String worker) {
+    Objects.requireNonNull(worker, "worker");
+    QueueKeys k = keys(queue);
+    long index =
+        asLong(
+            run(
+                LuaScript.ACK_HELD,
+                queue,
+                List.of(k.holder(), k.lease(), k.deadline()),
+                List.of(worker)));
+    return index > 0 ? OptionalLong.of(index) : OptionalLong.empty();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>The same script as {@link #ackAll} with one index.
    *
    * @throws BackendUnavailableException when Redis fails; the lease is still held and no completion

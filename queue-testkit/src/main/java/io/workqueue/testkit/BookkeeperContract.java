@@ -221,6 +221,26 @@ public abstract class BookkeeperContract {
     }
 
     @Test
+    @DisplayName("ackHeld releases the worker's single-task lease once, and only its own")
+    void ackHeld() {
+      QueueRef q = TestQueues.fresh();
+      addCommitted(q, 3, T0);
+      assertThat(bk().ackHeld(q, "w")).as("nothing fetched yet").isEmpty();
+      bk().fetchBatch(q, "w", 1, T0, TTR, GRACE);
+      assertThat(bk().ackHeld(q, "w")).as("batch leases are not held on the single path").isEmpty();
+      assertThat(leased(fetch(q, "w", T0)).index()).isEqualTo(2);
+      assertThat(bk().ackHeld(q, "w")).hasValue(2);
+      assertThat(bk().ackHeld(q, "w")).isEmpty();
+      assertThat(bk().state(q).leases()).extracting(Lease::index).containsExactly(1L);
+      leased(fetch(q, "x", T0));
+      Instant later = T0.plus(TTR);
+      assertThat(leased(fetch(q, "y", later)).index()).isIn(1L, 3L);
+      leased(fetch(q, "z", later));
+      assertThat(bk().ackHeld(q, "x")).as("taken over").isEmpty();
+      assertThat(bk().state(q).leases()).hasSize(2);
+    }
+
+    @Test
     @DisplayName("an expired lease goes to exactly one next worker with a fresh deadline")
     void recovery() {
       QueueRef q = TestQueues.fresh();

@@ -234,6 +234,20 @@ public final class InMemoryBookkeeper implements Bookkeeper {
   }
 
   @Override
+  public OptionalLong ackHeld(QueueRef queue, String worker) {
+    QueueState s = of(queue);
+    synchronized (s) {
+      Long held = s.holder.remove(worker);
+      Lease lease = held == null ? null : s.leases.get(held);
+      if (lease == null || !lease.worker().equals(worker) || s.batchLeases.contains(held)) {
+        return OptionalLong.empty();
+      }
+      s.release(lease);
+      return OptionalLong.of(held);
+    }
+  }
+
+  @Override
   public FetchBatch fetchBatch(
       QueueRef queue,
       String worker,
