@@ -21,6 +21,7 @@ import io.workqueue.WorkQueue;
 import io.workqueue.WorkQueues;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.KeyProvider;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -30,6 +31,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +70,14 @@ public abstract class WorkQueueContract {
    * @return the bookkeeper
    */
   protected abstract Bookkeeper bookkeeper();
+
+  /**
+   * A bookkeeper of the same kind holding no state, standing in for bookkeeping that was lost (a
+   * flushed Redis): for example a new instance with another key prefix on the same server.
+   *
+   * @return an empty bookkeeper
+   */
+  protected abstract Bookkeeper emptyBookkeeper();
 
   /**
    * The key provider; by default a fresh {@link InMemoryKeyProvider} per test.
@@ -113,9 +123,13 @@ public abstract class WorkQueueContract {
    * @return a new queue instance
    */
   protected WorkQueue newQueue() {
+    return newQueue(bookkeeper());
+  }
+
+  private WorkQueue newQueue(Bookkeeper bookkeeper) {
     return WorkQueues.builder()
         .taskStore(store)
-        .bookkeeper(bookkeeper())
+        .bookkeeper(bookkeeper)
         .keyProvider(keys)
         .clock(clock)
         .holeGracePeriod(GRACE)
@@ -749,6 +763,79 @@ public abstract class WorkQueueContract {
   }
 
   @Nested
+  @DisplayName("lost bookkeeping")
+  class LostBookkeeping {
+    @Test
+    @DisplayName(
+        "a queue whose bookkeeping is lost is rebuilt from the store: nothing unfinished"
+            + " is lost and no index is handed out twice as new")
+    void rebuilt() {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 1; i <= 6; i++) {
+        queue.add(q, task("t" + i));
+      }
+      for (int i = 1; i <= 2; i++) {
+        fetched(q, "w");
+        queue.ack(q, "w");
+      }
+      fetched(q, "holder"); // 3 stays leased; 4..6 wait
+
+      WorkQueue rebuilt = newQueue(emptyBookkeeper());
+      assertThat(rebuilt.info(q).index()).isEqualTo(6);
+      Set<Long> delivered = new java.util.TreeSet<>();
+      for (Optional<Task> t = rebuilt.fetch(q, "r", TTR);
+          t.isPresent();
+          t = rebuilt.fetch(q, "r", TTR)) {
+        assertThat(t.get().deliveries())
+            .as("index %d is a redelivery", t.get().index())
+            .isEqualTo(2);
+        delivered.add(t.get().index());
+        rebuilt.ack(q, "r");
+      }
+      assertThat(delivered).contains(3L, 4L, 5L, 6L);
+      long next = rebuilt.add(q, task("new"));
+      assertThat(next).isEqualTo(7);
+      Task fresh = rebuilt.fetch(q, "r", TTR).orElseThrow();
+      assertThat(fresh.index()).isEqualTo(7);
+      assertThat(fresh.deliveries()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName(
+        "a large queue replays only from its recorded progress, and new indices jump ahead")
+    void rebuiltLarge() {
+      QueueRef q = TestQueues.fresh();
+      List<NewTask> batch = new ArrayList<>();
+      for (int i = 0; i < 750; i++) {
+        batch.add(task(i));
+      }
+      queue.addAll(q, batch);
+      queue.addAll(q, batch); // 1..1500
+      for (int round = 0; round < 12; round++) { // 1..1200 done; the progress is recorded at 1000
+        List<Task> got = queue.fetchBatch(q, "w", 100, TTR);
+        queue.ackAll(q, "w", got.stream().map(Task::index).toList());
+      }
+      WorkQueue rebuilt = newQueue(emptyBookkeeper());
+      Set<Long> delivered = new java.util.TreeSet<>();
+      for (List<Task> got = rebuilt.fetchBatch(q, "r", 500, TTR);
+          !got.isEmpty();
+          got = rebuilt.fetchBatch(q, "r", 500, TTR)) {
+        got.forEach(t -> delivered.add(t.index()));
+        rebuilt.ackAll(q, "r", got.stream().map(Task::index).toList());
+      }
+      assertThat(delivered)
+          .as("every unfinished task")
+          .containsAll(java.util.stream.LongStream.rangeClosed(1201, 1500).boxed().toList());
+      assertThat(((java.util.TreeSet<Long>) delivered).first())
+          .as("replayed from the progress recorded at index 1000, not from 1")
+          .isGreaterThan(800);
+      assertThat(rebuilt.add(q, task("new")))
+          .as("well above anything handed out before")
+          .isGreaterThan(1500);
+    }
+  }
+
+  @Nested
   @DisplayName("bad input")
   class BadInput {
     private QueueRef q;
@@ -940,6 +1027,26 @@ public abstract class WorkQueueContract {
     @Override
     public long dropBelow(QueueRef queue, long previousWatermark, long watermark) {
       return delegate.dropBelow(queue, previousWatermark, watermark);
+    }
+
+    @Override
+    public void createQueueMark(QueueRef queue) {
+      delegate.createQueueMark(queue);
+    }
+
+    @Override
+    public void putQueueMark(QueueRef queue, QueueMark mark) {
+      delegate.putQueueMark(queue, mark);
+    }
+
+    @Override
+    public Optional<QueueMark> queueMark(QueueRef queue) {
+      return delegate.queueMark(queue);
+    }
+
+    @Override
+    public OptionalLong highestIndex(QueueRef queue, long from) {
+      return delegate.highestIndex(queue, from);
     }
   }
 }
