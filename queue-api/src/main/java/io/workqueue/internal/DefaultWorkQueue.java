@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workqueue.Completion;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.Lease;
 import io.workqueue.NewTask;
@@ -217,7 +218,9 @@ public final class DefaultWorkQueue implements WorkQueue {
       }
       try {
         return Optional.of(open(queue, row.get(), lease));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
+        // Lost for good: take it out of circulation. Other key failures (a wrong master key) can
+        // be fixed, so they propagate and the lease returns the task after its deadline.
         retire(queue, worker, lease.index(), e, now);
         throw new UnreadableTaskException(queue, lease.index(), e);
       }
@@ -272,7 +275,7 @@ public final class DefaultWorkQueue implements WorkQueue {
       }
       try {
         tasks.add(open(queue, row, lease));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
         log.warn(
             "task {} of {} cannot be opened; taking it out of circulation",
             lease.index(),
@@ -509,13 +512,19 @@ public final class DefaultWorkQueue implements WorkQueue {
                 Optional.empty(),
                 decode(Json.parse(plain)),
                 row.get().completedAt()));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
         log.warn(
             "outcome of task {} of {} cannot be opened; dropping its completion",
             pending.index(),
             queue,
             e);
         unrecoverable.add(pending);
+      } catch (KeyUnavailableException e) {
+        log.warn(
+            "outcome of task {} of {} cannot be opened now; its completion stays pending",
+            pending.index(),
+            queue,
+            e);
       }
     }
     if (!unrecoverable.isEmpty()) {

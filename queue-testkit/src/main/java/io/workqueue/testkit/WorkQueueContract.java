@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.workqueue.Completion;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
@@ -95,7 +96,7 @@ public abstract class WorkQueueContract {
   protected final List<Completion> completions = new CopyOnWriteArrayList<>();
 
   private volatile Consumer<Completion> listenerBehaviour = c -> {};
-  private KeyProvider keys;
+  private BreakableKeys keys;
   private StallingStore store;
   private WorkQueue queue;
   private ExecutorService pool;
@@ -105,7 +106,7 @@ public abstract class WorkQueueContract {
 
   @BeforeEach
   void wire() {
-    keys = keyProvider();
+    keys = new BreakableKeys(keyProvider());
     store = new StallingStore(taskStore());
     queue = newQueue();
     pool = Executors.newCachedThreadPool();
@@ -583,6 +584,24 @@ public abstract class WorkQueueContract {
     }
 
     @Test
+    @DisplayName("a key that cannot be had for now (a wrong master key) leaves the task in place")
+    void keyUnavailableForNow() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("kept"));
+      queue.add(q, task("second"));
+      keys.broken = true;
+      assertThatThrownBy(() -> queue.fetch(q, "w", TTR))
+          .isInstanceOf(KeyUnavailableException.class)
+          .isNotInstanceOf(KeyDestroyedException.class);
+      assertThatThrownBy(() -> queue.fetchBatch(q, "w2", 5, TTR))
+          .isInstanceOf(KeyUnavailableException.class);
+      assertThat(queue.info(q).leases()).as("nothing was taken out of circulation").hasSize(2);
+      keys.broken = false;
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("kept"));
+      assertThat(completions).isEmpty();
+    }
+
+    @Test
     @DisplayName(
         "after the owner's keys are destroyed its tasks are unreadable; other owners go on")
     void shredded() {
@@ -593,7 +612,7 @@ public abstract class WorkQueueContract {
       keys.destroy(gone.owner());
       assertThatThrownBy(() -> queue.fetch(gone, "w", TTR))
           .isInstanceOf(UnreadableTaskException.class)
-          .hasCauseInstanceOf(KeyUnavailableException.class);
+          .hasCauseInstanceOf(KeyDestroyedException.class);
       assertThat(queue.fetch(gone, "w", TTR)).isEmpty();
       assertThatThrownBy(() -> queue.add(gone, task("more")))
           .isInstanceOf(KeyUnavailableException.class);
@@ -946,6 +965,45 @@ public abstract class WorkQueueContract {
       return f.get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause();
+    }
+  }
+
+  /** Wraps the key provider under test; while broken, opening fails as with a wrong master key. */
+  static final class BreakableKeys implements KeyProvider {
+    private final KeyProvider delegate;
+    volatile boolean broken;
+
+    BreakableKeys(KeyProvider delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void requireKey(String owner) {
+      delegate.requireKey(owner);
+    }
+
+    @Override
+    public byte[] seal(String owner, byte[] plaintext, byte[] associatedData) {
+      return delegate.seal(owner, plaintext, associatedData);
+    }
+
+    @Override
+    public byte[] open(String owner, byte[] ciphertext, byte[] associatedData) {
+      if (broken) {
+        throw new KeyUnavailableException(
+            owner, "the master key cannot open the keyset (test)", null);
+      }
+      return delegate.open(owner, ciphertext, associatedData);
+    }
+
+    @Override
+    public void rotate(String owner) {
+      delegate.rotate(owner);
+    }
+
+    @Override
+    public void destroy(String owner) {
+      delegate.destroy(owner);
     }
   }
 
