@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workqueue.Completion;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.Lease;
 import io.workqueue.NewTask;
@@ -22,6 +23,7 @@ import io.workqueue.spi.Fetch;
 import io.workqueue.spi.FetchBatch;
 import io.workqueue.spi.KeyProvider;
 import io.workqueue.spi.PendingCompletion;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -52,6 +54,9 @@ public final class DefaultWorkQueue implements WorkQueue {
   private static final int MAX_FETCH_STEPS = 64;
 
   private static final int COMPLETION_SWEEP_LIMIT = 100;
+
+  /** How many indices apart the queue's progress is recorded in the task store. */
+  static final long MARK_INTERVAL = 1000;
 
   private final TaskStore store;
   private final Bookkeeper bookkeeper;
@@ -116,6 +121,14 @@ public final class DefaultWorkQueue implements WorkQueue {
     Instant now = clock.instant();
     int n = tasks.size();
     long first = bookkeeper.allocate(queue, n, now);
+    if (first == 0) {
+      initializeQueue(queue);
+      first = bookkeeper.allocate(queue, n, now);
+      if (first == 0) {
+        throw new QueueException(
+            "the bookkeeper of " + queue + " allocated nothing right after it was initialized");
+      }
+    }
     try {
       List<StoredTask> rows = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
@@ -152,6 +165,9 @@ public final class DefaultWorkQueue implements WorkQueue {
               + (n > 1 ? "s were" : " was")
               + " not added; check the task store's latency");
     }
+    if ((first + n - 1) / MARK_INTERVAL > (first - 1) / MARK_INTERVAL) {
+      recordProgress(queue);
+    }
     List<Long> indices = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       indices.add(first + i);
@@ -178,11 +194,18 @@ public final class DefaultWorkQueue implements WorkQueue {
       if (decision instanceof Fetch.Empty) {
         return Optional.empty();
       }
+      if (decision instanceof Fetch.Uninitialized) {
+        initializeQueue(queue);
+        continue;
+      }
       if (decision instanceof Fetch.Hole hole) {
         resolveHole(queue, hole.index(), now);
         continue;
       }
       Lease lease = ((Fetch.Leased) decision).lease();
+      if (((Fetch.Leased) decision).fresh() && lease.index() % MARK_INTERVAL == 0) {
+        recordProgress(queue);
+      }
       Optional<StoredTask> row = store.get(queue, lease.index());
       if (row.isEmpty()) {
         log.warn(
@@ -195,7 +218,9 @@ public final class DefaultWorkQueue implements WorkQueue {
       }
       try {
         return Optional.of(open(queue, row.get(), lease));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
+        // Lost for good: take it out of circulation. Other key failures (a wrong master key) can
+        // be fixed, so they propagate and the lease returns the task after its deadline.
         retire(queue, worker, lease.index(), e, now);
         throw new UnreadableTaskException(queue, lease.index(), e);
       }
@@ -219,6 +244,10 @@ public final class DefaultWorkQueue implements WorkQueue {
     for (int step = 0; step < MAX_FETCH_STEPS && leases.size() < max; step++) {
       FetchBatch batch =
           bookkeeper.fetchBatch(queue, worker, max - leases.size(), now, timeToRecover, holeGrace);
+      if (batch.uninitialized()) {
+        initializeQueue(queue);
+        continue;
+      }
       leases.addAll(batch.leases());
       if (batch.hole().isEmpty()) {
         break;
@@ -227,6 +256,13 @@ public final class DefaultWorkQueue implements WorkQueue {
     }
     if (leases.isEmpty()) {
       return List.of();
+    }
+    long lastFresh =
+        leases.stream().filter(l -> l.deliveries() == 1).mapToLong(Lease::index).max().orElse(0);
+    long firstFresh =
+        leases.stream().filter(l -> l.deliveries() == 1).mapToLong(Lease::index).min().orElse(0);
+    if (lastFresh > 0 && lastFresh / MARK_INTERVAL > (firstFresh - 1) / MARK_INTERVAL) {
+      recordProgress(queue);
     }
     Map<Long, StoredTask> rows = store.getAll(queue, leases.stream().map(Lease::index).toList());
     List<Task> tasks = new ArrayList<>(leases.size());
@@ -239,7 +275,7 @@ public final class DefaultWorkQueue implements WorkQueue {
       }
       try {
         tasks.add(open(queue, row, lease));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
         log.warn(
             "task {} of {} cannot be opened; taking it out of circulation",
             lease.index(),
@@ -476,13 +512,19 @@ public final class DefaultWorkQueue implements WorkQueue {
                 Optional.empty(),
                 decode(Json.parse(plain)),
                 row.get().completedAt()));
-      } catch (TamperedDataException | KeyUnavailableException e) {
+      } catch (TamperedDataException | KeyDestroyedException e) {
         log.warn(
             "outcome of task {} of {} cannot be opened; dropping its completion",
             pending.index(),
             queue,
             e);
         unrecoverable.add(pending);
+      } catch (KeyUnavailableException e) {
+        log.warn(
+            "outcome of task {} of {} cannot be opened now; its completion stays pending",
+            pending.index(),
+            queue,
+            e);
       }
     }
     if (!unrecoverable.isEmpty()) {
@@ -580,6 +622,10 @@ public final class DefaultWorkQueue implements WorkQueue {
   public QueueInfo info(QueueRef queue) {
     Validation.notNull("queue", queue);
     BookkeeperState state = bookkeeper.state(queue);
+    if (!state.initialized() && store.queueMark(queue).isPresent()) {
+      initializeQueue(queue); // the queue exists, its bookkeeping was lost: rebuild it
+      state = bookkeeper.state(queue);
+    }
     long waiting = Math.max(0, state.committed() - state.fetched() - state.skippedAhead());
     return new QueueInfo(queue, state.allocated(), state.fetched(), waiting, state.leases());
   }
@@ -590,7 +636,14 @@ public final class DefaultWorkQueue implements WorkQueue {
     if (index < 0) {
       throw new InvalidArgumentException("index", "must be 0 or more, was " + index);
     }
-    if (!bookkeeper.rewind(queue, index)) {
+    boolean moved = bookkeeper.rewind(queue, index);
+    if (!moved && !bookkeeper.state(queue).initialized()) {
+      initializeQueue(queue);
+      moved = bookkeeper.rewind(queue, index);
+    }
+    if (moved) {
+      recordProgress(queue); // the lowest unfinished index went down
+    } else {
       throw new InvalidArgumentException(
           "index",
           "is "
@@ -599,6 +652,51 @@ public final class DefaultWorkQueue implements WorkQueue {
               + queue
               + " is "
               + bookkeeper.state(queue).allocated());
+    }
+  }
+
+  // ----------------------------------------------------------------------------- initialization
+
+  /**
+   * Initializes a queue's bookkeeping from the task store: a new queue starts at index 1; a queue
+   * whose bookkeeping was lost (its Redis data gone) continues above the highest index the store
+   * holds, and the tasks that may be unfinished are delivered again. Safe to run on many nodes at
+   * once: only the first initialization counts.
+   */
+  private void initializeQueue(QueueRef queue) {
+    Optional<QueueMark> mark = store.queueMark(queue);
+    if (mark.isEmpty()) {
+      // Recorded before any index exists, so that a later loss of the bookkeeping is recognised.
+      store.createQueueMark(queue);
+      mark = store.queueMark(queue);
+    }
+    QueueMark m = mark.orElse(QueueMark.NEW);
+    long found = store.highestIndex(queue, Math.max(1, m.allocated())).orElse(0);
+    // A mark lags the truth by less than an interval unless its write failed: stay well above it,
+    // so that no index that may have been handed out is ever handed out again as new.
+    long taken = m.allocated() == 0 ? 0 : (m.allocated() / MARK_INTERVAL + 2) * MARK_INTERVAL;
+    long allocated = Math.max(found, taken);
+    long replayFrom = Math.max(1, Math.min(m.lowestUnfinished(), found + 1));
+    if (bookkeeper.initialize(queue, allocated, replayFrom, found) && allocated > 0) {
+      log.warn(
+          "the bookkeeping of {} was missing and was rebuilt from the task store: indices up to {}"
+              + " are taken, {} to {} are delivered again",
+          queue,
+          allocated,
+          replayFrom,
+          found);
+    }
+  }
+
+  /** Records the queue's progress in the task store, about once every {@link #MARK_INTERVAL}. */
+  private void recordProgress(QueueRef queue) {
+    try {
+      BookkeeperState s = bookkeeper.state(queue);
+      if (s.initialized()) {
+        store.putQueueMark(queue, new QueueMark(s.allocated(), s.lowestUnfinished()));
+      }
+    } catch (QueueException e) {
+      log.warn("could not record the progress of {}; will try again later", queue, e);
     }
   }
 

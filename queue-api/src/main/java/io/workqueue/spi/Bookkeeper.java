@@ -17,6 +17,12 @@ import java.util.Set;
  * on Redis). Time always comes from the caller ({@code now}), so a settable clock tests every
  * implementation.
  *
+ * <p>Initialization: the bookkeeper serves only queues it was told about with {@link #initialize}.
+ * A queue it holds no state for (a new queue, or one whose bookkeeping was lost with its Redis
+ * data) makes {@link #allocate} return 0 and {@link #fetch} answer {@link Fetch.Uninitialized}, so
+ * the caller can rebuild the queue's counters from the task store before any index is handed out
+ * again; indices are never reused.
+ *
  * <p>Indices: {@link #allocate} reserves indices, which stay <em>pending</em> until {@link #commit}
  * (after the task rows were written). {@link #fetch} hands out only indices below the lowest
  * pending one, so an index allocated but not yet written is never handed out; a pending index older
@@ -36,9 +42,27 @@ public interface Bookkeeper {
    * @param queue the queue
    * @param count how many, 1 or more
    * @param now the caller's time, recorded to judge holes
-   * @return the first reserved index (the first ever is 1)
+   * @return the first reserved index (the first ever is 1), or 0, changing nothing, when the queue
+   *     is not initialized
    */
   long allocate(QueueRef queue, int count, Instant now);
+
+  /**
+   * Starts the bookkeeping of a queue the bookkeeper holds no state for; does nothing for a queue
+   * it already serves. Indices up to {@code allocated} are taken: new ones start after it. The
+   * fetch pointer starts at {@code replayFrom}: indices {@code replayFrom} to {@code replayTo} are
+   * handed out again as redeliveries (not fresh, deliveries 2: after lost bookkeeping, the tasks
+   * that may be unfinished), and the pointer then jumps over {@code replayTo + 1} to {@code
+   * allocated} (indices that may have been used but hold no task). A new queue is {@code
+   * initialize(q, 0, 1, 0)}.
+   *
+   * @param queue the queue
+   * @param allocated the highest index taken, 0 or more
+   * @param replayFrom the lowest index that may be unfinished, 1 to {@code replayTo + 1}
+   * @param replayTo the highest index to deliver again, at most {@code allocated}
+   * @return true when this call initialized the queue, false when it was initialized already
+   */
+  boolean initialize(QueueRef queue, long allocated, long replayFrom, long replayTo);
 
   /**
    * Commits allocated indices whose tasks are written. An index already resolved as a hole and kept
@@ -47,18 +71,20 @@ public interface Bookkeeper {
    * @param queue the queue
    * @param first the first index of the range
    * @param count the range's length
-   * @return true when every index of the range is committed; false when any was already resolved as
-   *     a skipped hole (its writer was too slow), in which case the add must fail. Implementations
-   *     may forget skipped holes after a day (the Redis bookkeeper does, to stay small); no add
-   *     with a timeout commits that late
+   * @return true when every index of the range is committed: each was still pending, or was
+   *     resolved as a kept hole; false when any was resolved as a skipped hole (its writer was too
+   *     slow) or is unknown (the queue was initialized again after its bookkeeping was lost), in
+   *     which case the add must fail. Implementations may forget resolved holes after a day (the
+   *     Redis bookkeeper does, to stay small); no add with a timeout commits that late
    */
   boolean commit(QueueRef queue, long first, int count);
 
   /**
    * Hands a lease to a worker: its own unexpired lease again if it holds one on the single-task
    * path, else the expired lease with the earliest deadline (to exactly this worker, with a fresh
-   * deadline, deliveries + 1), else the next committed index (deliveries 1), else a hole to
-   * resolve, else empty.
+   * deadline, deliveries + 1), else the next committed index (deliveries 1; deliveries 2 and not
+   * fresh for an index being replayed after {@link #initialize}), else a hole to resolve, else
+   * empty; {@link Fetch.Uninitialized} for a queue not initialized.
    *
    * @param queue the queue
    * @param worker the worker
@@ -197,10 +223,11 @@ public interface Bookkeeper {
   }
 
   /**
-   * Reads the counters and leases.
+   * Reads the counters and leases: O(in-flight), for information and for the core's occasional
+   * record of the queue's progress in the task store, never on the fetch path.
    *
    * @param queue the queue
-   * @return the state
+   * @return the state; {@link BookkeeperState#UNINITIALIZED} for a queue not initialized
    */
   BookkeeperState state(QueueRef queue);
 
@@ -209,7 +236,8 @@ public interface Bookkeeper {
    *
    * @param queue the queue
    * @param fetched the new pointer, 0 or more
-   * @return false, changing nothing, when {@code fetched} is above the highest allocated index
+   * @return false, changing nothing, when {@code fetched} is above the highest allocated index or
+   *     the queue is not initialized
    */
   boolean rewind(QueueRef queue, long fetched);
 }

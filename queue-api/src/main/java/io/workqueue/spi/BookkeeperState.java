@@ -11,10 +11,26 @@ import java.util.List;
  * @param fetched the highest index handed out fresh
  * @param skippedAhead holes resolved as skipped above {@code fetched} and at most {@code
  *     committed}: indices the fetch pointer will step over
+ * @param lowestUnfinished the lowest index whose task may still be needed: the lowest of the next
+ *     fresh index ({@code fetched + 1}), the leased indices and the indices with a pending
+ *     completion; every task below it is finished
+ * @param initialized whether the bookkeeper holds state for the queue ({@link
+ *     Bookkeeper#initialize}); every other component is 0 or empty when not
  * @param leases the unacknowledged deliveries, lowest index first
  */
 public record BookkeeperState(
-    long allocated, long committed, long fetched, long skippedAhead, List<Lease> leases) {
+    long allocated,
+    long committed,
+    long fetched,
+    long skippedAhead,
+    long lowestUnfinished,
+    boolean initialized,
+    List<Lease> leases) {
+
+  /** The state of a queue the bookkeeper holds nothing for. */
+  public static final BookkeeperState UNINITIALIZED =
+      new BookkeeperState(0, 0, 0, 0, 0, false, List.of());
+
   /** Copies the lease list. */
   public BookkeeperState {
     leases = List.copyOf(leases);

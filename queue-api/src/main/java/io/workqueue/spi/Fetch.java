@@ -9,6 +9,12 @@ public sealed interface Fetch {
   record Empty() implements Fetch {}
 
   /**
+   * The bookkeeper holds no state for the queue: a new queue, or one whose bookkeeping was lost.
+   * The caller initializes it ({@link Bookkeeper#initialize}) and fetches again.
+   */
+  record Uninitialized() implements Fetch {}
+
+  /**
    * A lease for the worker.
    *
    * @param lease the lease (its deliveries count includes this one)
@@ -27,4 +33,7 @@ public sealed interface Fetch {
 
   /** The shared empty result. */
   Fetch EMPTY = new Empty();
+
+  /** The shared uninitialized result. */
+  Fetch UNINITIALIZED = new Uninitialized();
 }

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Holds sealed tasks by (owner, service, index), and their outcomes. Never sees plaintext: the core
@@ -78,6 +79,40 @@ public interface TaskStore {
    * @return the outcome, or empty when none was written or it has expired
    */
   Optional<StoredOutcome> getOutcome(QueueRef queue, long index, String worker);
+
+  /**
+   * Records that a queue exists, with {@link QueueMark#NEW}, unless a mark is there already (a
+   * conditional write: a lagging node never clobbers a later mark).
+   *
+   * @param queue the queue
+   */
+  void createQueueMark(QueueRef queue);
+
+  /**
+   * Records a queue's progress, replacing the mark.
+   *
+   * @param queue the queue
+   * @param mark the progress
+   */
+  void putQueueMark(QueueRef queue, QueueMark mark);
+
+  /**
+   * Reads a queue's progress.
+   *
+   * @param queue the queue
+   * @return the mark, or empty for a queue never recorded
+   */
+  Optional<QueueMark> queueMark(QueueRef queue);
+
+  /**
+   * Finds the highest index stored for a queue at or above {@code from}, reading partition by
+   * partition upward from the one holding {@code from} until two in a row are empty.
+   *
+   * @param queue the queue
+   * @param from where to start, 1 or more
+   * @return the highest index found, or empty when none is stored from there on
+   */
+  OptionalLong highestIndex(QueueRef queue, long from);
 
   /**
    * Drops, as whole ranges, the tasks and outcomes of every index below {@code watermark} that the

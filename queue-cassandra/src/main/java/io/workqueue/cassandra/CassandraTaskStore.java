@@ -19,6 +19,7 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.InvalidArgumentException;
 import io.workqueue.QueueRef;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -148,7 +150,11 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
       PreparedStatement insertOutcome,
       PreparedStatement selectOutcome,
       PreparedStatement deleteTasks,
-      PreparedStatement deleteOutcomes) {}
+      PreparedStatement deleteOutcomes,
+      PreparedStatement insertQueueIfAbsent,
+      PreparedStatement updateQueue,
+      PreparedStatement selectQueue,
+      PreparedStatement selectHighest) {}
 
   private CassandraTaskStore(
       Builder b, CqlSession session, boolean ownsSession, String connection) {
@@ -485,6 +491,154 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   /**
    * {@inheritDoc}
    *
+   * <p>A lightweight transaction ({@code INSERT ... IF NOT EXISTS}) on the queue's row in table
+   * {@code queues}: once per queue, when it is first used.
+   *
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public void createQueueMark(QueueRef queue) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    String what = "createQueueMark of " + queue;
+    try {
+      session.execute(
+          statements()
+              .insertQueueIfAbsent()
+              .boundStatementBuilder()
+              .setString(0, queue.owner())
+              .setString(1, queue.service())
+              .setLong(2, QueueMark.NEW.allocated())
+              .setLong(3, QueueMark.NEW.lowestUnfinished())
+              .setInstant(4, Instant.now())
+              .setConsistencyLevel(writeConsistency)
+              .setTimeout(requestTimeout)
+              .build());
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One update of the queue's row in table {@code queues}, at the write consistency.
+   *
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public void putQueueMark(QueueRef queue, QueueMark mark) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    requireArgument(mark, "mark");
+    String what = "putQueueMark of " + queue;
+    try {
+      session.execute(
+          statements()
+              .updateQueue()
+              .boundStatementBuilder()
+              .setLong(0, mark.allocated())
+              .setLong(1, mark.lowestUnfinished())
+              .setInstant(2, Instant.now())
+              .setString(3, queue.owner())
+              .setString(4, queue.service())
+              .setConsistencyLevel(writeConsistency)
+              .setTimeout(requestTimeout)
+              .setIdempotence(true)
+              .build());
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One read of the queue's row in table {@code queues}, at the read consistency.
+   *
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public Optional<QueueMark> queueMark(QueueRef queue) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    String what = "queueMark of " + queue;
+    try {
+      Row row =
+          session
+              .execute(
+                  statements()
+                      .selectQueue()
+                      .boundStatementBuilder()
+                      .setString(0, queue.owner())
+                      .setString(1, queue.service())
+                      .setConsistencyLevel(readConsistency)
+                      .setTimeout(requestTimeout)
+                      .setIdempotence(true)
+                      .build())
+              .one();
+      return row == null
+          ? Optional.empty()
+          : Optional.of(new QueueMark(row.getLong(0), row.getLong(1)));
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One read per partition ({@code ORDER BY idx DESC LIMIT 1}), partition after partition upward
+   * from the one holding {@code from}, until two in a row are empty: a handful of reads, once, when
+   * a queue's bookkeeping is rebuilt.
+   *
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public OptionalLong highestIndex(QueueRef queue, long from) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    String what = "highestIndex of " + queue + " from " + from;
+    try {
+      Statements s = statements();
+      OptionalLong highest = OptionalLong.empty();
+      int emptyInARow = 0;
+      for (long bucket = bucketOf(Math.max(0, from)); emptyInARow < 2; bucket++) {
+        Row row =
+            session
+                .execute(
+                    s.selectHighest()
+                        .boundStatementBuilder()
+                        .setString(0, queue.owner())
+                        .setString(1, queue.service())
+                        .setLong(2, bucket)
+                        .setConsistencyLevel(readConsistency)
+                        .setTimeout(requestTimeout)
+                        .setIdempotence(true)
+                        .build())
+                .one();
+        if (row == null) {
+          emptyInARow++;
+        } else {
+          emptyInARow = 0;
+          if (row.getLong(0) >= from) {
+            highest = OptionalLong.of(row.getLong(0));
+          }
+        }
+      }
+      return highest;
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>One read of one row by primary key, at the read consistency.
    *
    * @throws InvalidArgumentException naming {@code queue} or {@code worker} when one is null
@@ -813,7 +967,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     for (Row row : rows) {
       comments.put(row.getString("table_name"), Objects.toString(row.getString("comment"), ""));
     }
-    for (String table : List.of(Schema.TASKS, Schema.OUTCOMES)) {
+    for (String table : List.of(Schema.TASKS, Schema.OUTCOMES, Schema.QUEUES)) {
       String comment = comments.get(table);
       if (comment == null) {
         throw new BackendUnavailableException(
@@ -827,6 +981,9 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 + keyspace
                 + "'",
             null);
+      }
+      if (table.equals(Schema.QUEUES)) {
+        continue; // no buckets there
       }
       Optional<Long> declared = Schema.bucketSizeOf(comment);
       if (declared.isEmpty()) {
@@ -856,6 +1013,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   private Statements prepareAll() {
     String tasks = keyspace + "." + Schema.TASKS;
     String outcomes = keyspace + "." + Schema.OUTCOMES;
+    String queues = keyspace + "." + Schema.QUEUES;
     String taskColumns = "idx, value, task_token, enqueued_at, enqueued_at_ns";
     String partition = " WHERE owner = ? AND service = ? AND bucket = ?";
     List<String> cql =
@@ -875,7 +1033,19 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 + partition
                 + " AND idx = ? AND worker = ?",
             "DELETE FROM " + tasks + partition,
-            "DELETE FROM " + outcomes + partition);
+            "DELETE FROM " + outcomes + partition,
+            "INSERT INTO "
+                + queues
+                + " (owner, service, allocated, lowest_unfinished, updated)"
+                + " VALUES (?, ?, ?, ?, ?) IF NOT EXISTS",
+            "UPDATE "
+                + queues
+                + " SET allocated = ?, lowest_unfinished = ?, updated = ?"
+                + " WHERE owner = ? AND service = ?",
+            "SELECT allocated, lowest_unfinished FROM "
+                + queues
+                + " WHERE owner = ? AND service = ?",
+            "SELECT idx FROM " + tasks + partition + " ORDER BY idx DESC LIMIT 1");
     List<CompletableFuture<PreparedStatement>> prepared =
         cql.stream()
             .map(q -> session.prepareAsync(q).toCompletableFuture())
@@ -883,7 +1053,9 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     await(prepared, "preparing statements");
     List<PreparedStatement> p = prepared.stream().map(CompletableFuture::join).toList();
     LOG.debug("prepared {} statements on keyspace {}", p.size(), keyspace);
-    return new Statements(p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6));
+    return new Statements(
+        p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6), p.get(7), p.get(8),
+        p.get(9), p.get(10));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ final class Schema {
 
   static final String TASKS = "tasks";
   static final String OUTCOMES = "outcomes";
+  static final String QUEUES = "queues";
 
   private static final Pattern BUCKET_SIZE = Pattern.compile("bucket_size=(\\d+)");
 
@@ -82,6 +83,17 @@ final class Schema {
   }
 
   /** Every statement {@code createSchema()} runs, in order. */
+  static String queuesDdl(String keyspace) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + keyspace
+        + "."
+        + QUEUES
+        + " ("
+        + "owner text, service text, allocated bigint, lowest_unfinished bigint, updated timestamp, "
+        + "PRIMARY KEY (owner, service)"
+        + ") WITH comment = 'WorkQueue queues and their progress, to rebuild lost bookkeeping'";
+  }
+
   static List<String> statements(
       String keyspace, Replication replication, long bucketSize, boolean createKeyspace) {
     List<String> ddl = new ArrayList<>();
@@ -90,6 +102,7 @@ final class Schema {
     }
     ddl.add(tasksDdl(keyspace, bucketSize));
     ddl.add(outcomesDdl(keyspace, bucketSize));
+    ddl.add(queuesDdl(keyspace));
     return List.copyOf(ddl);
   }
 

@@ -420,7 +420,7 @@ class CassandraTaskStoreBehaviourTest {
     void tablesOnlyWithoutKeyspace() {
       CassandraTaskStore tablesOnly =
           TestCassandra.onSharedSession("wq_test_no_keyspace").createKeyspace(false).build();
-      assertThat(tablesOnly.schemaCql()).hasSize(2);
+      assertThat(tablesOnly.schemaCql()).hasSize(3);
       assertThatThrownBy(tablesOnly::createSchema)
           .isInstanceOf(BackendUnavailableException.class)
           .hasMessageContaining("wq_test_no_keyspace");

@@ -11,6 +11,7 @@ import com.google.crypto.tink.TinkProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.QueueException;
 import io.workqueue.TamperedDataException;
@@ -556,10 +557,7 @@ public final class TinkKeyProvider implements KeyProvider {
   }
 
   private static KeyUnavailableException destroyed(String owner) {
-    return new KeyUnavailableException(
-        owner,
-        "its keys were destroyed (crypto-shredding); nothing of it can be sealed or opened",
-        null);
+    return new KeyDestroyedException(owner);
   }
 
   private static String checkOwner(@Nullable String owner) {

@@ -22,6 +22,11 @@ class CassandraRedisContractsTest {
     protected Bookkeeper bookkeeper() {
       return RealServers.bookkeeper();
     }
+
+    @Override
+    protected Bookkeeper emptyBookkeeper() {
+      return RealServers.emptyBookkeeper();
+    }
   }
 
   @Nested
@@ -35,6 +40,11 @@ class CassandraRedisContractsTest {
     @Override
     protected Bookkeeper bookkeeper() {
       return RealServers.bookkeeper();
+    }
+
+    @Override
+    protected Bookkeeper emptyBookkeeper() {
+      return RealServers.emptyBookkeeper();
     }
 
     @Override

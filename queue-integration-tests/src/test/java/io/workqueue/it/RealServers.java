@@ -64,6 +64,17 @@ final class RealServers {
     return bookkeeper;
   }
 
+  /**
+   * A bookkeeper on the same Redis under a key prefix nobody used: to the queue it looks like a
+   * Redis whose data was lost. Each call gets its own prefix; the client is shared.
+   */
+  static synchronized RedisBookkeeper emptyBookkeeper() {
+    return RedisBookkeeper.builder()
+        .client(redisAdmin())
+        .keyPrefix("wq-lost-" + java.util.UUID.randomUUID().toString().substring(0, 8))
+        .build();
+  }
+
   /** A plain client for looking at the keys. */
   static synchronized JedisPooled redisAdmin() {
     if (redisAdmin == null) {

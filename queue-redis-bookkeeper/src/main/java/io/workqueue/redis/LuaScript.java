@@ -20,6 +20,7 @@ record LuaScript(String name, String source, String sha1) {
 
   static final LuaScript ALLOCATE = load("allocate");
   static final LuaScript COMMIT = load("commit");
+  static final LuaScript INITIALIZE = load("initialize");
   static final LuaScript FETCH = load("fetch");
   static final LuaScript FETCH_BATCH = load("fetch_batch");
   static final LuaScript RESOLVE_HOLE = load("resolve_hole");

@@ -386,9 +386,37 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>A skipped hole is remembered for one day after it was skipped (so that the set stays tiny);
-   * a commit arriving later than that cannot tell it from a committed index and returns true. An
-   * empty range ({@code count} below 1) returns true.
+   * <p>A kept hole is remembered for one day after it was resolved (so that the set stays tiny); a
+   * commit arriving later than that returns false. An empty range ({@code count} below 1) returns
+   * true.
+   *
+   * @throws BackendUnavailableException when Redis fails; nothing was committed
+   */
+  @Override
+  public boolean initialize(QueueRef queue, long allocated, long replayFrom, long replayTo) {
+    if (allocated < 0 || replayTo > allocated || replayFrom < 1 || replayFrom > replayTo + 1) {
+      throw new IllegalArgumentException(
+          "need 0 <= allocated, replayTo <= allocated, 1 <= replayFrom <= replayTo + 1; got "
+              + allocated
+              + ", "
+              + replayFrom
+              + ", "
+              + replayTo);
+    }
+    QueueKeys k = keys(queue);
+    Object reply =
+        run(
+            LuaScript.INITIALIZE,
+            queue,
+            List.of(k.n()),
+            List.of(Long.toString(allocated), Long.toString(replayFrom), Long.toString(replayTo)));
+    return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A kept hole is remembered for one day after it was resolved.
    *
    * @throws BackendUnavailableException when Redis fails; nothing was committed
    */
@@ -399,7 +427,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
         run(
             LuaScript.COMMIT,
             queue,
-            List.of(k.pending(), k.skipped()),
+            List.of(k.pending(), k.kept()),
             List.of(Long.toString(first), Integer.toString(count)));
     return asLong(reply) == 1;
   }
@@ -443,6 +471,9 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
     if (kind == 2) {
       return new Fetch.Hole(asLong(reply.get(1)));
     }
+    if (kind == 3) {
+      return Fetch.UNINITIALIZED;
+    }
     return Fetch.EMPTY;
   }
 
@@ -461,7 +492,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
         run(
             LuaScript.RESOLVE_HOLE,
             queue,
-            List.of(k.pending(), k.skipped()),
+            List.of(k.pending(), k.skipped(), k.kept()),
             List.of(
                 Long.toString(index),
                 keep ? "1" : "0",
@@ -602,6 +633,9 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
                     Long.toString(deadlineMs),
                     Long.toString(holeGrace.toMillis()),
                     Integer.toString(max))));
+    if (asLong(reply.get(0)) < 0) {
+      return FetchBatch.UNINITIALIZED;
+    }
     Instant deadline = Instant.ofEpochMilli(deadlineMs);
     List<Lease> leases = new ArrayList<>((reply.size() - 1) / 2);
     for (int i = 1; i + 1 < reply.size(); i += 2) {
@@ -710,9 +744,12 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
             run(
                 LuaScript.STATE,
                 queue,
-                List.of(k.n(), k.pending(), k.lease(), k.skipped()),
+                List.of(k.n(), k.pending(), k.lease(), k.skipped(), k.completions()),
                 List.of()));
-    List<?> flat = asList(reply.get(4));
+    if (reply.isEmpty()) {
+      return BookkeeperState.UNINITIALIZED;
+    }
+    List<?> flat = asList(reply.get(5));
     List<Lease> leases = new ArrayList<>(flat.size() / 2);
     for (int i = 0; i + 1 < flat.size(); i += 2) {
       leases.add(leaseOf(Long.parseLong(asString(flat.get(i))), asString(flat.get(i + 1))));
@@ -723,6 +760,8 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
         asLong(reply.get(1)),
         asLong(reply.get(2)),
         asLong(reply.get(3)),
+        asLong(reply.get(4)),
+        true,
         leases);
   }
 

@@ -4,11 +4,15 @@
 -- KEYS[2]  pending  zset: score = index, member = "<index>|<allocation time ms>"
 -- ARGV[1]  count    1 or more (checked by the caller)
 -- ARGV[2]  now      the caller's time, epoch ms
--- Returns  the first reserved index (the first ever is 1).
+-- Returns  the first reserved index (the first ever is 1), or 0, changing nothing, when the queue
+--          is not initialized (no field "init" in n: a new queue, or lost bookkeeping).
 --
 -- Indices are Lua numbers (doubles): exact up to 2^53 - 1, checked before anything is written.
 -- Every number sent to Redis is formatted with %d, because Lua's own tostring turns numbers of
 -- 15 digits and more into exponent notation.
+if redis.call('HEXISTS', KEYS[1], 'init') == 0 then
+  return 0
+end
 local count = tonumber(ARGV[1])
 local now = ARGV[2]
 local allocated = tonumber(redis.call('HGET', KEYS[1], 'allocated') or '0')

@@ -3,7 +3,8 @@
 --   2. else the expired lease with the earliest deadline (ties: lowest index), to exactly this
 --      worker, with a fresh deadline and deliveries + 1 (fresh = 0);
 --   3. else the next committed index after the fetch pointer, stepping over skipped holes and
---      indices still leased (fresh = 1, deliveries 1);
+--      indices still leased (fresh = 1, deliveries 1; after a rebuild, indices up to n.replay are
+--      redeliveries: fresh = 0, deliveries 2, and the pointer then jumps to n.skip);
 --   4. else the lowest pending index, when it stayed uncommitted for the grace period (a hole);
 --   5. else nothing.
 --
@@ -18,7 +19,8 @@
 -- ARGV[2]  now       the caller's time, epoch ms
 -- ARGV[3]  deadline  now + time to recover, epoch ms
 -- ARGV[4]  grace     the hole grace period, ms
--- Returns  {0} nothing; {1, index, deadline ms, deliveries, fresh 0|1} a lease; {2, index} a hole.
+-- Returns  {0} nothing; {1, index, deadline ms, deliveries, fresh 0|1} a lease; {2, index} a hole;
+--          {3} the queue is not initialized.
 --
 -- Cost: O(log n) in leases and pending indices; step 3 steps over at most the skipped and still
 -- leased indices right after the pointer. No command here reads all leases or all workers.
@@ -44,6 +46,10 @@ local function grant(index, deliveries, old)
     worker .. '|' .. deadline .. '|' .. string.format('%d', deliveries) .. '|s')
   redis.call('ZADD', KEYS[5], deadline, string.format('%016d', tonumber(index)))
   redis.call('HSET', KEYS[6], worker, index)
+end
+
+if redis.call('HEXISTS', KEYS[1], 'init') == 0 then
+  return {3}
 end
 
 -- 1. The worker's own lease on the single-task path, while it is not expired.
@@ -76,9 +82,11 @@ if #expired > 0 then
 end
 
 -- 3. The next committed index, stepping over skipped holes and indices still leased.
-local counters = redis.call('HMGET', KEYS[1], 'allocated', 'fetched')
+local counters = redis.call('HMGET', KEYS[1], 'allocated', 'fetched', 'replay', 'skip')
 local allocated = tonumber(counters[1] or '0')
 local fetched = tonumber(counters[2] or '0')
+local replay = tonumber(counters[3] or '0')
+local skip = tonumber(counters[4] or '0')
 local lowest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local committed = allocated
 if #lowest > 0 then
@@ -86,12 +94,20 @@ if #lowest > 0 then
 end
 local start = fetched
 while fetched < committed do
-  fetched = fetched + 1
-  local index = string.format('%d', fetched)
-  if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
-    redis.call('HSET', KEYS[1], 'fetched', index)
-    grant(index, 1, false)
-    return {1, fetched, tonumber(deadline), 1, 1}
+  if fetched >= replay and fetched < skip then
+    fetched = skip -- indices a rebuild found no task for
+  else
+    fetched = fetched + 1
+    local index = string.format('%d', fetched)
+    if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
+      redis.call('HSET', KEYS[1], 'fetched', index)
+      if fetched <= replay then
+        grant(index, 2, false)
+        return {1, fetched, tonumber(deadline), 2, 0}
+      end
+      grant(index, 1, false)
+      return {1, fetched, tonumber(deadline), 1, 1}
+    end
   end
 end
 if fetched ~= start then

@@ -21,9 +21,14 @@
 -- ARGV[3]  deadline  now + time to recover, epoch ms (the deadline of every lease of the batch)
 -- ARGV[4]  grace     the hole grace period, ms
 -- ARGV[5]  max       how many at most, 1 or more (checked by the caller)
--- Returns  {hole index or 0, index, deliveries, index, deliveries, ...}
+-- Returns  {hole index or 0, index, deliveries, index, deliveries, ...}; {-1} when the queue is not
+--          initialized. After a rebuild, indices up to n.replay are redeliveries (deliveries 2),
+--          and the pointer then jumps to n.skip.
 --
 -- Cost: O(max log n); no command reads all leases, all workers or the backlog.
+if redis.call('HEXISTS', KEYS[1], 'init') == 0 then
+  return {-1}
+end
 local worker = ARGV[1]
 local now = tonumber(ARGV[2])
 local deadline = ARGV[3]
@@ -69,9 +74,11 @@ while count < max do
 end
 
 -- 2. Fresh committed indices.
-local counters = redis.call('HMGET', KEYS[1], 'allocated', 'fetched')
+local counters = redis.call('HMGET', KEYS[1], 'allocated', 'fetched', 'replay', 'skip')
 local allocated = tonumber(counters[1] or '0')
 local fetched = tonumber(counters[2] or '0')
+local replay = tonumber(counters[3] or '0')
+local skip = tonumber(counters[4] or '0')
 local lowest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 local committed = allocated
 if #lowest > 0 then
@@ -79,10 +86,18 @@ if #lowest > 0 then
 end
 local start = fetched
 while count < max and fetched < committed do
-  fetched = fetched + 1
-  local index = string.format('%d', fetched)
-  if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
-    grant(index, 1, false)
+  if fetched >= replay and fetched < skip then
+    fetched = skip -- indices a rebuild found no task for
+  else
+    fetched = fetched + 1
+    local index = string.format('%d', fetched)
+    if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
+      if fetched <= replay then
+        grant(index, 2, false)
+      else
+        grant(index, 1, false)
+      end
+    end
   end
 end
 if fetched ~= start then

@@ -2,6 +2,7 @@
 --
 -- KEYS[1]  pending  zset: score = index, member = "<index>|<allocation time ms>"
 -- KEYS[2]  skipped  zset: member = index, score = when it was skipped (ms)
+-- KEYS[3]  kept     zset: member = index, score = when it was kept (ms)
 -- ARGV[1]  index    the hole
 -- ARGV[2]  keep     "1": the task row exists, commit it; "0": skip it for good
 -- ARGV[3]  now      the caller's time, epoch ms
@@ -15,8 +16,10 @@ local removed = redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 if removed == 0 then
   return 0
 end
+local resolved = KEYS[3]
 if ARGV[2] == '0' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
+  resolved = KEYS[2]
 end
+redis.call('ZADD', resolved, ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', resolved, '-inf', '(' .. ARGV[4])
 return 1

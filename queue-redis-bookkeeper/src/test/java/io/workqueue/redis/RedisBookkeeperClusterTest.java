@@ -49,11 +49,13 @@ class RedisBookkeeperClusterTest {
         ReferenceEquivalenceTest.sameAnswers(bk, 42);
 
         QueueRef q = TestQueues.fresh();
+
+        bk.initialize(q, 0, 1, 0);
         Instant t0 = Instant.ofEpochMilli(1_800_000_000_000L);
         long first = bk.allocate(q, 2, t0);
         admin.scriptFlush();
         assertThat(bk.commit(q, first, 2)).isTrue();
-        assertThat(bk.state(q)).isEqualTo(new BookkeeperState(2, 2, 0, 0, List.of()));
+        assertThat(bk.state(q)).isEqualTo(new BookkeeperState(2, 2, 0, 0, 1, true, List.of()));
       }
     }
   }

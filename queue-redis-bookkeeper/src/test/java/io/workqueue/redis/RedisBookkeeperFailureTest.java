@@ -102,6 +102,7 @@ class RedisBookkeeperFailureTest {
             RedisServer.start(RedisServer.Options.defaults().appendfsync("always"));
         RedisBookkeeper bk = RedisBookkeeper.connect(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       long first = bk.allocate(q, 5, T0);
       assertThat(bk.commit(q, first, 5)).isTrue();
       Lease one = ((Fetch.Leased) bk.fetch(q, "w1", T0, TTR, GRACE)).lease();
@@ -136,6 +137,7 @@ class RedisBookkeeperFailureTest {
     try (RedisServer server = RedisServer.start();
         RedisBookkeeper bk = RedisBookkeeper.connect(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       // open several pooled connections
       List<Thread> threads =
           java.util.stream.IntStream.range(0, 4)
@@ -181,6 +183,7 @@ class RedisBookkeeperFailureTest {
                 .build();
         Jedis admin = new Jedis(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       assertThat(bk.allocate(q, 2, T0)).isEqualTo(1);
       admin.clientPause(1500, ClientPauseMode.ALL);
       assertUnavailable(
@@ -207,6 +210,7 @@ class RedisBookkeeperFailureTest {
         RedisBookkeeper bk = RedisBookkeeper.connect(server.host(), server.port());
         Jedis admin = new Jedis(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       long first = bk.allocate(q, 3, T0);
       assertThat(bk.commit(q, first, 3)).isTrue();
       Lease lease = ((Fetch.Leased) bk.fetch(q, "w1", T0, TTR, GRACE)).lease();

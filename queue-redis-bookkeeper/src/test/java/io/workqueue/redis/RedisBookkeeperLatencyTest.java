@@ -33,6 +33,7 @@ class RedisBookkeeperLatencyTest {
     try (RedisServer server = RedisServer.start();
         RedisBookkeeper bk = RedisBookkeeper.connect(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh("latency");
+      bk.initialize(q, 0, 1, 0);
       int total = WARMUP + MEASURED;
       for (int added = 0; added < total; added += 1000) {
         long first = bk.allocate(q, 1000, T0);

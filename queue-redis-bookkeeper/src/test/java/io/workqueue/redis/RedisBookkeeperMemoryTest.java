@@ -32,6 +32,7 @@ class RedisBookkeeperMemoryTest {
         RedisBookkeeper bk = RedisBookkeeper.connect(server.host(), server.port());
         Jedis admin = new Jedis(server.host(), server.port())) {
       QueueRef q = TestQueues.fresh("memory");
+      bk.initialize(q, 0, 1, 0);
       // Load the scripts and create the queue's counters before the first reading.
       long warm = bk.allocate(q, 1, T0);
       assertThat(bk.commit(q, warm, 1)).isTrue();
@@ -47,7 +48,8 @@ class RedisBookkeeperMemoryTest {
           "Redis used_memory: %d bytes before, %d after %d committed tasks in batches of %d:"
               + " %+.3f bytes per queued task%n",
           before, after, TASKS, BATCH, perTask);
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(TASKS + 1, TASKS + 1, 0, 0, List.of()));
+      assertThat(bk.state(q))
+          .isEqualTo(new BookkeeperState(TASKS + 1, TASKS + 1, 0, 0, 1, true, List.of()));
       assertThat(perTask).as("bytes per queued task").isLessThan(7.0);
 
       // The same reading sees per-task memory where there is some: pending (uncommitted) indices.

@@ -83,6 +83,7 @@ class RedisBookkeeperStorageTest {
     @DisplayName("a lease is a hash field worker|deadline|deliveries, a deadline and a holder")
     void leaseFields() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       addCommitted(q, 1, T0);
       leased(bk.fetch(q, "host-1:42@node", T0, TTR, GRACE));
@@ -92,26 +93,40 @@ class RedisBookkeeperStorageTest {
       assertThat(admin.zscore(k.deadline(), "0000000000000001")).isEqualTo((double) deadline);
       assertThat(SharedRedis.hash(k.holder())).containsExactly(Map.entry("host-1:42@node", "1"));
       assertThat(SharedRedis.hash(k.n()))
-          .containsOnly(Map.entry("allocated", "1"), Map.entry("fetched", "1"));
+          .containsOnly(
+              Map.entry("init", "1"),
+              Map.entry("allocated", "1"),
+              Map.entry("fetched", "1"),
+              Map.entry("replay", "0"),
+              Map.entry("skip", "0"));
     }
 
     @Test
     @DisplayName("committed tasks waiting to be fetched cost no key and no member per task")
     void backlogCostsNothing() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       for (int i = 0; i < 10; i++) {
         addCommitted(q, 1000, T0);
       }
       assertThat(existing(admin, k)).containsExactly("n");
-      assertThat(SharedRedis.hash(k.n())).containsExactly(Map.entry("allocated", "10000"));
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(10000, 10000, 0, 0, List.of()));
+      assertThat(SharedRedis.hash(k.n()))
+          .containsOnly(
+              Map.entry("init", "1"),
+              Map.entry("allocated", "10000"),
+              Map.entry("fetched", "0"),
+              Map.entry("replay", "0"),
+              Map.entry("skip", "0"));
+      assertThat(bk.state(q))
+          .isEqualTo(new BookkeeperState(10000, 10000, 0, 0, 1, true, List.of()));
     }
 
     @Test
-    @DisplayName("pending indices are members until committed or resolved, then gone")
+    @DisplayName("pending indices are members until committed or resolved, then gone from pending")
     void pendingMembers() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       long first = bk.allocate(q, 3, T0);
       assertThat(admin.zrangeWithScores(k.pending(), 0, -1))
@@ -122,7 +137,7 @@ class RedisBookkeeperStorageTest {
               "3|" + T0.toEpochMilli() + "@3");
       assertThat(bk.commit(q, first + 1, 2)).isTrue();
       assertThat(bk.resolveHole(q, first, true, T0)).isTrue();
-      assertThat(existing(admin, k)).containsExactly("n");
+      assertThat(existing(admin, k)).containsExactly("n", "kept");
     }
 
     @Test
@@ -130,6 +145,7 @@ class RedisBookkeeperStorageTest {
         "after every lease is acknowledged only the counters and pending completions remain")
     void drained() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       addCommitted(q, 20, T0);
       for (int i = 0; i < 20; i++) {
@@ -151,11 +167,12 @@ class RedisBookkeeperStorageTest {
               .keyPrefix("tenant-a:wq")
               .build()) {
         QueueRef q = TestQueues.fresh();
+        other.initialize(q, 0, 1, 0);
         long first = other.allocate(q, 2, T0);
         other.commit(q, first, 2);
         assertThat(admin.hget("tenant-a:wq:{" + q.owner() + "/" + q.service() + "}:n", "allocated"))
             .isEqualTo("2");
-        assertThat(bk.state(q).allocated()).as("the default prefix sees another queue").isZero();
+        assertThat(bk.state(q).initialized()).as("the default prefix sees another queue").isFalse();
       }
     }
   }
@@ -167,6 +184,7 @@ class RedisBookkeeperStorageTest {
     @DisplayName("expired leases with one deadline are recovered lowest index first, also past 9")
     void recoveryOrder() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       addCommitted(q, 12, T0);
       for (int i = 1; i <= 12; i++) {
         assertThat(leased(bk.fetch(q, "a" + i, T0, TTR, GRACE)).index()).isEqualTo(i);
@@ -186,6 +204,7 @@ class RedisBookkeeperStorageTest {
     @DisplayName("completions with one due time are claimed lowest index first, also past 9")
     void completionOrder() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       addCommitted(q, 12, T0);
       for (int i = 1; i <= 12; i++) {
         Lease l = leased(bk.fetch(q, "w", T0, TTR, GRACE));
@@ -200,6 +219,7 @@ class RedisBookkeeperStorageTest {
     @DisplayName("the lowest pending index blocks the pointer even when its clock was ahead")
     void skewedAllocation() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       long a = bk.allocate(q, 1, T0.plusSeconds(10)); // a node whose clock runs ahead
       long b = bk.allocate(q, 1, T0);
       assertThat(bk.commit(q, b, 1)).isTrue();
@@ -213,6 +233,7 @@ class RedisBookkeeperStorageTest {
     @DisplayName("indices above 10^14 keep exact digits in every key and reply")
     void largeIndices() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       long base = 123_456_789_012_345L;
       QueueKeys k = QueueKeys.of("wq", q);
       admin.hset(k.n(), Map.of("allocated", Long.toString(base), "fetched", Long.toString(base)));
@@ -225,7 +246,8 @@ class RedisBookkeeperStorageTest {
       assertThat(bk.claimCompletions(q, T0, TTR, 5))
           .containsExactly(new PendingCompletion(base + 1, "w"));
       assertThat(bk.state(q))
-          .isEqualTo(new BookkeeperState(base + 2, base + 2, base + 1, 0, List.of()));
+          .isEqualTo(
+              new BookkeeperState(base + 2, base + 2, base + 1, 0, base + 1, true, List.of()));
     }
   }
 
@@ -237,6 +259,7 @@ class RedisBookkeeperStorageTest {
         "are remembered for a day, so a late commit fails, then trimmed when another is added")
     void trimmed() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       long first = bk.allocate(q, 2, T0);
       assertThat(bk.resolveHole(q, first, false, T0)).isTrue();
@@ -248,14 +271,18 @@ class RedisBookkeeperStorageTest {
     }
 
     @Test
-    @DisplayName("a kept hole leaves no trace; resolving it again returns false")
+    @DisplayName(
+        "a kept hole leaves one member, for a late commit; resolving it again returns false")
     void keptLeavesNothing() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       QueueKeys k = QueueKeys.of("wq", q);
       long first = bk.allocate(q, 1, T0);
       assertThat(bk.resolveHole(q, first, true, T0)).isTrue();
       assertThat(bk.resolveHole(q, first, false, T0)).isFalse();
-      assertThat(existing(admin, k)).containsExactly("n");
+      assertThat(existing(admin, k)).containsExactly("n", "kept");
+      assertThat(admin.zrange(k.kept(), 0, -1)).containsExactly(Long.toString(first));
+      assertThat(bk.commit(q, first, 1)).as("the late commit of a kept hole").isTrue();
     }
   }
 
@@ -280,6 +307,7 @@ class RedisBookkeeperStorageTest {
         "after SCRIPT FLUSH every script is loaded again on first use and the call succeeds")
     void reloadAfterFlush() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       long first = bk.allocate(q, 3, T0);
       admin.scriptFlush();
       assertThat(admin.scriptExists(List.of(LuaScript.FETCH.sha1()))).containsExactly(false);
@@ -303,6 +331,8 @@ class RedisBookkeeperStorageTest {
                   3,
                   3,
                   0,
+                  1,
+                  true,
                   List.of(
                       new Lease("wb", 1, T0.plus(TTR), 1), new Lease("wb", 2, T0.plus(TTR), 1))));
 
@@ -396,6 +426,7 @@ class RedisBookkeeperStorageTest {
         RedisBookkeeper given = RedisBookkeeper.of(client);
         assertThat(given.ownsClient()).isFalse();
         QueueRef q = TestQueues.fresh();
+        bk.initialize(q, 0, 1, 0);
         assertThat(given.allocate(q, 1, T0)).isEqualTo(1);
         given.close();
         given.close();
@@ -413,6 +444,7 @@ class RedisBookkeeperStorageTest {
           RedisBookkeeper.connect(SharedRedis.server().host(), SharedRedis.server().port());
       assertThat(owned.ownsClient()).isTrue();
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       assertThat(owned.allocate(q, 1, T0)).isEqualTo(1);
       owned.close();
       assertThat(owned.toString()).contains("closed");
@@ -458,12 +490,13 @@ class RedisBookkeeperStorageTest {
     @DisplayName("arguments the reference rejects are rejected alike, before Redis is asked")
     void arguments() {
       QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
       assertThatThrownBy(() -> bk.allocate(q, 0, T0)).isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> bk.claimCompletions(q, T0, TTR, -1))
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(bk.claimCompletions(q, T0, TTR, 0)).isEmpty();
       assertThat(bk.rewind(q, -1)).isFalse();
-      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(0, 0, 0, 0, List.of()));
+      assertThat(bk.state(q)).isEqualTo(new BookkeeperState(0, 0, 0, 0, 1, true, List.of()));
     }
   }
 }

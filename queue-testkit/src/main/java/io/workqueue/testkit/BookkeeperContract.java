@@ -47,6 +47,13 @@ public abstract class BookkeeperContract {
     return bookkeeper();
   }
 
+  /** A queue no other test uses, initialized as a new queue. */
+  private QueueRef initializedQueue() {
+    QueueRef q = TestQueues.fresh();
+    assertThat(bk().initialize(q, 0, 1, 0)).isTrue();
+    return q;
+  }
+
   private long addCommitted(QueueRef q, int n, Instant now) {
     long first = bk().allocate(q, n, now);
     assertThat(bk().commit(q, first, n)).isTrue();
@@ -63,12 +70,92 @@ public abstract class BookkeeperContract {
   }
 
   @Nested
+  @DisplayName("initialization")
+  class Initialization {
+    @Test
+    @DisplayName("a queue never initialized allocates and hands out nothing until it is")
+    void uninitialized() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(bk().allocate(q, 1, T0)).isZero();
+      assertThat(fetch(q, "w", T0)).isEqualTo(Fetch.UNINITIALIZED);
+      assertThat(bk().fetchBatch(q, "w", 5, T0, TTR, GRACE)).isEqualTo(FetchBatch.UNINITIALIZED);
+      assertThat(bk().state(q)).isEqualTo(BookkeeperState.UNINITIALIZED);
+      assertThat(bk().rewind(q, 0)).isFalse();
+      assertThat(bk().initialize(q, 0, 1, 0)).isTrue();
+      assertThat(bk().initialize(q, 50, 1, 50))
+          .as("only the first initialization counts")
+          .isFalse();
+      assertThat(bk().allocate(q, 1, T0)).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a rebuilt queue replays its possibly unfinished tasks, then skips to new ones")
+    void replay() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(bk().initialize(q, 20, 4, 8)).isTrue();
+      long first = addCommitted(q, 1, T0);
+      assertThat(first).isEqualTo(21);
+      for (long i = 4; i <= 8; i++) {
+        Fetch f = fetch(q, "w" + i, T0);
+        assertThat(f).isEqualTo(new Fetch.Leased(new Lease("w" + i, i, T0.plus(TTR), 2), false));
+      }
+      assertThat(fetch(q, "x", T0))
+          .isEqualTo(new Fetch.Leased(new Lease("x", 21, T0.plus(TTR), 1), true));
+      assertThat(fetch(q, "y", T0)).isInstanceOf(Fetch.Empty.class);
+      assertThat(bk().state(q).allocated()).isEqualTo(21);
+    }
+
+    @Test
+    @DisplayName("a rebuilt queue replays in batches too")
+    void replayBatch() {
+      QueueRef q = TestQueues.fresh();
+      bk().initialize(q, 5, 3, 5);
+      addCommitted(q, 2, T0);
+      List<Lease> leases = bk().fetchBatch(q, "w", 10, T0, TTR, GRACE).leases();
+      assertThat(leases).extracting(Lease::index).containsExactly(3L, 4L, 5L, 6L, 7L);
+      assertThat(leases).extracting(Lease::deliveries).containsExactly(2, 2, 2, 1, 1);
+    }
+
+    @Test
+    @DisplayName("a commit of an index the bookkeeper does not know fails")
+    void unknownCommit() {
+      QueueRef q = TestQueues.fresh();
+      bk().initialize(q, 10, 11, 10);
+      assertThat(bk().commit(q, 5, 1)).isFalse();
+      long first = bk().allocate(q, 2, T0);
+      assertThat(bk().commit(q, first, 2)).isTrue();
+      assertThat(bk().commit(q, first, 2))
+          .as("committed already: no longer known as pending")
+          .isFalse();
+    }
+
+    @Test
+    @DisplayName("the lowest unfinished index follows leases and pending completions")
+    void lowestUnfinished() {
+      QueueRef q = initializedQueue();
+      assertThat(bk().state(q).lowestUnfinished()).isEqualTo(1);
+      addCommitted(q, 4, T0);
+      for (String w : List.of("a", "b", "c")) {
+        leased(fetch(q, w, T0));
+      }
+      assertThat(bk().state(q).lowestUnfinished()).isEqualTo(1);
+      bk().ack(q, "a", 1, Optional.empty());
+      assertThat(bk().state(q).lowestUnfinished()).isEqualTo(2);
+      bk().ack(q, "b", 2, Optional.of(T0));
+      bk().ack(q, "c", 3, Optional.empty());
+      assertThat(bk().state(q).lowestUnfinished()).as("2's completion is pending").isEqualTo(2);
+      bk().completionDelivered(q, new PendingCompletion(2, "b"));
+      assertThat(bk().state(q).lowestUnfinished()).isEqualTo(4);
+    }
+  }
+
+  @Nested
   @DisplayName("allocation and commit")
   class Allocation {
     @Test
     @DisplayName("indices start at 1 and are consecutive, also in blocks")
     void consecutive() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       assertThat(bk().allocate(q, 1, T0)).isEqualTo(1);
       assertThat(bk().allocate(q, 1, T0)).isEqualTo(2);
       assertThat(bk().allocate(q, 100, T0)).isEqualTo(3);
@@ -79,7 +166,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("an allocated but uncommitted index is never handed out")
     void pendingNotFetched() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       bk().allocate(q, 1, T0);
       assertThat(fetch(q, "w", T0)).isInstanceOf(Fetch.Empty.class);
       assertThat(fetch(q, "w", T0.plus(GRACE).minusMillis(1))).isInstanceOf(Fetch.Empty.class);
@@ -89,7 +176,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a later index committed first waits behind the pending one")
     void outOfOrderCommit() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long a = bk().allocate(q, 1, T0);
       long b = bk().allocate(q, 1, T0);
       assertThat(bk().commit(q, b, 1)).isTrue();
@@ -103,7 +190,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("allocations from many threads are unique and gap-free")
     void concurrentAllocate() throws Exception {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       Set<Long> seen = ConcurrentHashMap.newKeySet();
       ExecutorService pool = Executors.newFixedThreadPool(8);
       try {
@@ -136,7 +223,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a pending index older than the grace period is reported as a hole")
     void reported() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long a = bk().allocate(q, 1, T0);
       Fetch f = fetch(q, "w", T0.plus(GRACE));
       assertThat(f).isEqualTo(new Fetch.Hole(a));
@@ -145,7 +232,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a hole resolved as skipped is stepped over, and its late commit fails")
     void skipped() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long a = bk().allocate(q, 1, T0);
       long b = addCommitted(q, 1, T0);
       assertThat(bk().resolveHole(q, a, false, T0.plus(GRACE))).isTrue();
@@ -163,7 +250,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a hole resolved as kept is delivered, and its late commit succeeds")
     void kept() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long a = bk().allocate(q, 1, T0);
       assertThat(bk().resolveHole(q, a, true, T0.plus(GRACE))).isTrue();
       assertThat(leased(fetch(q, "w", T0.plus(GRACE))).index()).isEqualTo(a);
@@ -173,7 +260,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a block with one skipped index fails its commit as a whole")
     void blockCommit() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long first = bk().allocate(q, 3, T0);
       bk().resolveHole(q, first + 1, false, T0.plus(GRACE));
       assertThat(bk().commit(q, first, 3)).isFalse();
@@ -186,7 +273,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a fresh lease has deliveries 1 and the holder's deadline")
     void fresh() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 1, T0);
       Fetch f = fetch(q, "w", T0);
       assertThat(f).isEqualTo(new Fetch.Leased(new Lease("w", 1, T0.plus(TTR), 1), true));
@@ -197,7 +284,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("the holder fetching again gets the same lease; another worker gets the next")
     void sameAgain() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       Lease first = leased(fetch(q, "w1", T0));
       Fetch again = fetch(q, "w1", T0.plusSeconds(1));
@@ -209,7 +296,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("ack succeeds once, by the holder only, and the next fetch moves on")
     void ackOnce() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       leased(fetch(q, "w", T0));
       assertThat(bk().ack(q, "other", 1, Optional.empty())).isFalse();
@@ -223,7 +310,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("ackHeld releases the worker's single-task lease once, and only its own")
     void ackHeld() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       assertThat(bk().ackHeld(q, "w")).as("nothing fetched yet").isEmpty();
       bk().fetchBatch(q, "w", 1, T0, TTR, GRACE);
@@ -243,7 +330,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("an expired lease goes to exactly one next worker with a fresh deadline")
     void recovery() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 1, T0);
       leased(fetch(q, "w1", T0));
       Instant later = T0.plus(TTR);
@@ -259,7 +346,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a lease expires at its holder's deadline, not by the fetcher's time to recover")
     void holdersDeadline() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 1, T0);
       bk().fetch(q, "w1", T0, Duration.ofSeconds(60), GRACE);
       Fetch f = bk().fetch(q, "w2", T0.plusSeconds(30), Duration.ofSeconds(1), GRACE);
@@ -271,7 +358,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("several expired leases recovered by one worker give it exactly one")
     void oneAtATime() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       for (String w : List.of("a", "b", "c")) {
         leased(fetch(q, w, T0));
@@ -289,7 +376,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("an expired lease not yet taken over can still be acknowledged by its holder")
     void lateAck() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 1, T0);
       leased(fetch(q, "w", T0));
       assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
@@ -298,7 +385,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("the holder fetching after its own deadline recovers its task as a redelivery")
     void ownExpired() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       leased(fetch(q, "w", T0));
       Lease again = leased(fetch(q, "w", T0.plus(TTR)));
@@ -310,7 +397,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("20 workers in parallel threads get each of 50 tasks exactly once")
     void parallel() throws Exception {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 50, T0);
       Set<Long> delivered = ConcurrentHashMap.newKeySet();
       List<Long> duplicates = new ArrayList<>();
@@ -356,7 +443,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("the next fresh fetch after rewind(n) hands out n + 1")
     void replay() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 5, T0);
       for (int i = 1; i <= 5; i++) {
         leased(fetch(q, "w", T0));
@@ -370,7 +457,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("rewinding beyond the highest allocated index changes nothing")
     void beyond() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       assertThat(bk().rewind(q, 3)).isFalse();
       assertThat(bk().state(q).fetched()).isZero();
@@ -379,7 +466,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("an index still leased is not leased a second time after a rewind")
     void noDoubleLease() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       leased(fetch(q, "w1", T0));
       assertThat(bk().rewind(q, 0)).isTrue();
@@ -394,7 +481,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a tracked ack leaves a pending completion, claimable once due, once per claim")
     void claim() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 1, T0);
       leased(fetch(q, "w", T0));
       Instant due = T0.plusSeconds(5);
@@ -412,7 +499,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("an untracked or refused ack leaves no pending completion")
     void untracked() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       leased(fetch(q, "w", T0));
       assertThat(bk().ack(q, "w", 1, Optional.empty())).isTrue();
@@ -423,7 +510,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("claims are bounded by the limit, oldest first")
     void limit() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       for (int i = 1; i <= 3; i++) {
         String w = "w" + i;
@@ -449,7 +536,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a batch larger than the backlog hands out the whole backlog in index order")
     void largerThanBacklog() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       FetchBatch b = batch(q, "w", 5, T0);
       assertThat(b.leases())
@@ -466,7 +553,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("batch leases are not the worker's single-task lease")
     void notSingle() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 4, T0);
       assertThat(indices(batch(q, "w", 2, T0))).containsExactly(1L, 2L);
       assertThat(bk().lease(q, "w")).isEmpty();
@@ -480,7 +567,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("expired batch leases are recovered one by one by different workers")
     void recoveredOneByOne() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       batch(q, "w1", 3, T0);
       Instant later = T0.plus(TTR);
@@ -500,7 +587,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("ackAll releases only the leases the worker still holds")
     void partialAck() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 3, T0);
       batch(q, "w1", 3, T0);
       Lease taken = leased(fetch(q, "w2", T0.plus(TTR)));
@@ -515,7 +602,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("a pending index blocks a batch and is reported as a hole after the grace period")
     void hole() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       long a = bk().allocate(q, 1, T0);
       addCommitted(q, 1, T0);
       FetchBatch early = batch(q, "w", 10, T0);
@@ -530,7 +617,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("tracked ackAll leaves one pending completion per acknowledged index")
     void completions() {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 2, T0);
       batch(q, "w", 2, T0);
       bk().ackAll(q, "w", List.of(1L, 2L, 9L), Optional.of(T0));
@@ -544,7 +631,7 @@ public abstract class BookkeeperContract {
     @Test
     @DisplayName("16 threads fetching batches hand out each index exactly once")
     void concurrent() throws Exception {
-      QueueRef q = TestQueues.fresh();
+      QueueRef q = initializedQueue();
       addCommitted(q, 500, T0);
       Set<Long> seen = ConcurrentHashMap.newKeySet();
       List<Long> duplicates = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -586,10 +673,10 @@ public abstract class BookkeeperContract {
   @Test
   @DisplayName("queues do not share state")
   void isolation() {
-    QueueRef a = TestQueues.fresh();
-    QueueRef b = TestQueues.fresh();
+    QueueRef a = initializedQueue();
+    QueueRef b = initializedQueue();
     addCommitted(a, 3, T0);
-    assertThat(bk().state(b)).isEqualTo(new BookkeeperState(0, 0, 0, 0, List.of()));
+    assertThat(bk().state(b)).isEqualTo(new BookkeeperState(0, 0, 0, 0, 1, true, List.of()));
     assertThat(fetch(b, "w", T0)).isInstanceOf(Fetch.Empty.class);
   }
 }

@@ -42,8 +42,18 @@ public final class InMemoryBookkeeper implements Bookkeeper {
 
   /** One queue's bookkeeping; the fields mirror the Redis keys of the queue. */
   private static final class QueueState {
+    boolean initialized;
     long allocated;
     long fetched;
+
+    /** After a rebuild: indices up to this one are redeliveries (Redis: n.replay). */
+    long replayUntil;
+
+    /** After a rebuild: the pointer jumps from replayUntil to here (Redis: n.skip). */
+    long skipUntil;
+
+    /** Holes resolved as kept, so that their late commit succeeds (Redis: zset "kept"). */
+    final Set<Long> kept = new HashSet<>();
 
     /** Allocated, not yet committed: index to allocation time (Redis: zset "pending"). */
     final TreeMap<Long, Instant> pending = new TreeMap<>();
@@ -105,6 +115,10 @@ public final class InMemoryBookkeeper implements Bookkeeper {
     long nextFresh() {
       long committed = committed();
       while (fetched < committed) {
+        if (fetched >= replayUntil && fetched < skipUntil) {
+          fetched = skipUntil; // indices a rebuild found no task for
+          continue;
+        }
         long index = ++fetched;
         // Skipped holes are stepped over; so, after a rewind, are indices still leased: each
         // index has at most one lease.
@@ -141,6 +155,9 @@ public final class InMemoryBookkeeper implements Bookkeeper {
     }
     QueueState s = of(queue);
     synchronized (s) {
+      if (!s.initialized) {
+        return 0;
+      }
       long first = s.allocated + 1;
       for (long i = first; i < first + count; i++) {
         s.pending.put(i, now);
@@ -151,13 +168,38 @@ public final class InMemoryBookkeeper implements Bookkeeper {
   }
 
   @Override
+  public boolean initialize(QueueRef queue, long allocated, long replayFrom, long replayTo) {
+    if (allocated < 0 || replayTo > allocated || replayFrom < 1 || replayFrom > replayTo + 1) {
+      throw new IllegalArgumentException(
+          "need 0 <= allocated, replayTo <= allocated, 1 <= replayFrom <= replayTo + 1; got "
+              + allocated
+              + ", "
+              + replayFrom
+              + ", "
+              + replayTo);
+    }
+    QueueState s = of(queue);
+    synchronized (s) {
+      if (s.initialized) {
+        return false;
+      }
+      s.initialized = true;
+      s.allocated = allocated;
+      s.fetched = replayFrom - 1;
+      s.replayUntil = replayTo;
+      s.skipUntil = allocated;
+      return true;
+    }
+  }
+
+  @Override
   public boolean commit(QueueRef queue, long first, int count) {
     QueueState s = of(queue);
     synchronized (s) {
       boolean all = true;
       for (long i = first; i < first + count; i++) {
-        if (s.pending.remove(i) == null && s.skipped.contains(i)) {
-          all = false;
+        if (s.pending.remove(i) == null && !s.kept.contains(i)) {
+          all = false; // skipped as a hole, or unknown after a rebuild
         }
       }
       return all;
@@ -169,6 +211,9 @@ public final class InMemoryBookkeeper implements Bookkeeper {
       QueueRef queue, String worker, Instant now, Duration timeToRecover, Duration holeGrace) {
     QueueState s = of(queue);
     synchronized (s) {
+      if (!s.initialized) {
+        return Fetch.UNINITIALIZED;
+      }
       Instant deadline = now.plus(timeToRecover);
       // 1. The worker's own lease on the single-task path, while it is not expired.
       Long held = s.holder.get(worker);
@@ -187,10 +232,11 @@ public final class InMemoryBookkeeper implements Bookkeeper {
         return new Fetch.Leased(
             s.grant(worker, old.index(), deadline, old.deliveries() + 1, false), false);
       }
-      // 3. The next committed index.
+      // 3. The next committed index (a redelivery while replaying after a rebuild).
       long index = s.nextFresh();
       if (index > 0) {
-        return new Fetch.Leased(s.grant(worker, index, deadline, 1, false), true);
+        boolean replay = index <= s.replayUntil;
+        return new Fetch.Leased(s.grant(worker, index, deadline, replay ? 2 : 1, false), !replay);
       }
       // 4. A pending index blocking the pointer for longer than the grace period.
       Optional<Long> hole = s.hole(now, holeGrace);
@@ -208,7 +254,9 @@ public final class InMemoryBookkeeper implements Bookkeeper {
       if (s.pending.remove(index) == null) {
         return false;
       }
-      if (!keep) {
+      if (keep) {
+        s.kept.add(index);
+      } else {
         s.skipped.add(index);
       }
       return true;
@@ -260,6 +308,9 @@ public final class InMemoryBookkeeper implements Bookkeeper {
     }
     QueueState s = of(queue);
     synchronized (s) {
+      if (!s.initialized) {
+        return FetchBatch.UNINITIALIZED;
+      }
       Instant deadline = now.plus(timeToRecover);
       List<Lease> granted = new ArrayList<>();
       while (granted.size() < max) {
@@ -275,7 +326,7 @@ public final class InMemoryBookkeeper implements Bookkeeper {
         if (index == 0) {
           break;
         }
-        granted.add(s.grant(worker, index, deadline, 1, true));
+        granted.add(s.grant(worker, index, deadline, index <= s.replayUntil ? 2 : 1, true));
       }
       OptionalLong hole = OptionalLong.empty();
       if (granted.size() < max) {
@@ -348,11 +399,27 @@ public final class InMemoryBookkeeper implements Bookkeeper {
   public BookkeeperState state(QueueRef queue) {
     QueueState s = of(queue);
     synchronized (s) {
+      if (!s.initialized) {
+        return BookkeeperState.UNINITIALIZED;
+      }
       long committed = s.committed();
       long skippedAhead =
           s.fetched >= committed ? 0 : s.skipped.subSet(s.fetched, false, committed, true).size();
+      long lowest = s.fetched + 1;
+      if (!s.leases.isEmpty()) {
+        lowest = Math.min(lowest, s.leases.firstKey());
+      }
+      for (PendingCompletion c : s.completions.keySet()) {
+        lowest = Math.min(lowest, c.index());
+      }
       return new BookkeeperState(
-          s.allocated, committed, s.fetched, skippedAhead, new ArrayList<>(s.leases.values()));
+          s.allocated,
+          committed,
+          s.fetched,
+          skippedAhead,
+          lowest,
+          true,
+          new ArrayList<>(s.leases.values()));
     }
   }
 
@@ -360,7 +427,7 @@ public final class InMemoryBookkeeper implements Bookkeeper {
   public boolean rewind(QueueRef queue, long fetched) {
     QueueState s = of(queue);
     synchronized (s) {
-      if (fetched < 0 || fetched > s.allocated) {
+      if (!s.initialized || fetched < 0 || fetched > s.allocated) {
         return false;
       }
       s.fetched = fetched;

@@ -1,5 +1,6 @@
 package io.workqueue.testkit;
 
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.TamperedDataException;
 import io.workqueue.spi.KeyProvider;
@@ -49,7 +50,7 @@ public final class InMemoryKeyProvider implements KeyProvider {
 
   private List<SecretKey> keysOf(String owner) {
     if (destroyed.contains(owner)) {
-      throw new KeyUnavailableException(owner, "its keys were destroyed", null);
+      throw new KeyDestroyedException(owner);
     }
     List<SecretKey> list = keys.get(owner);
     if (list != null) {

@@ -1,6 +1,7 @@
 package io.workqueue.testkit;
 
 import io.workqueue.QueueRef;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -21,6 +23,7 @@ public final class InMemoryTaskStore implements TaskStore {
   private final Map<QueueRef, ConcurrentSkipListMap<Long, StoredTask>> tasks =
       new ConcurrentHashMap<>();
   private final Map<QueueRef, Map<String, StoredOutcome>> outcomes = new ConcurrentHashMap<>();
+  private final Map<QueueRef, QueueMark> marks = new ConcurrentHashMap<>();
 
   /** A store with buckets of 1,000 indices. */
   public InMemoryTaskStore() {
@@ -79,6 +82,29 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public Optional<StoredOutcome> getOutcome(QueueRef queue, long index, String worker) {
     return Optional.ofNullable(outcomes.getOrDefault(queue, Map.of()).get(index + "|" + worker));
+  }
+
+  @Override
+  public void createQueueMark(QueueRef queue) {
+    marks.putIfAbsent(queue, QueueMark.NEW);
+  }
+
+  @Override
+  public void putQueueMark(QueueRef queue, QueueMark mark) {
+    marks.put(queue, mark);
+  }
+
+  @Override
+  public Optional<QueueMark> queueMark(QueueRef queue) {
+    return Optional.ofNullable(marks.get(queue));
+  }
+
+  @Override
+  public OptionalLong highestIndex(QueueRef queue, long from) {
+    Map.Entry<Long, StoredTask> last = of(queue).lastEntry();
+    return last == null || last.getKey() < from
+        ? OptionalLong.empty()
+        : OptionalLong.of(last.getKey());
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.workqueue.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.workqueue.KeyUnavailableException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.TamperedDataException;
 import io.workqueue.spi.KeyProvider;
 import java.nio.charset.StandardCharsets;
@@ -114,12 +114,11 @@ public abstract class KeyProviderContract {
     byte[] kept = keyProvider().seal(other, bytes("y"), bytes("ad"));
     keyProvider().destroy(o);
     assertThatThrownBy(() -> keyProvider().open(o, sealed, bytes("ad")))
-        .isInstanceOf(KeyUnavailableException.class)
+        .isInstanceOf(KeyDestroyedException.class)
         .hasMessageContaining(o);
     assertThatThrownBy(() -> keyProvider().seal(o, bytes("x"), bytes("ad")))
-        .isInstanceOf(KeyUnavailableException.class);
-    assertThatThrownBy(() -> keyProvider().requireKey(o))
-        .isInstanceOf(KeyUnavailableException.class);
+        .isInstanceOf(KeyDestroyedException.class);
+    assertThatThrownBy(() -> keyProvider().requireKey(o)).isInstanceOf(KeyDestroyedException.class);
     assertThat(keyProvider().open(other, kept, bytes("ad"))).isEqualTo(bytes("y"));
   }
 

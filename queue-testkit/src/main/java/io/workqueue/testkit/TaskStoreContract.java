@@ -3,6 +3,7 @@ package io.workqueue.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workqueue.QueueRef;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -190,6 +191,38 @@ public abstract class TaskStoreContract {
       StoredOutcome second = new StoredOutcome(5, "w", new byte[] {2}, T0.plusSeconds(1));
       store().putOutcome(q, second);
       assertThat(store().getOutcome(q, 5, "w")).contains(second);
+    }
+  }
+
+  @Nested
+  @DisplayName("queue marks")
+  class Marks {
+    @Test
+    @DisplayName("a mark is created once, then replaced, and reads back")
+    void marks() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(store().queueMark(q)).isEmpty();
+      store().createQueueMark(q);
+      assertThat(store().queueMark(q)).contains(QueueMark.NEW);
+      store().putQueueMark(q, new QueueMark(5000, 4200));
+      store().createQueueMark(q);
+      assertThat(store().queueMark(q))
+          .as("create does not clobber")
+          .contains(new QueueMark(5000, 4200));
+      assertThat(store().queueMark(TestQueues.fresh())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("the highest stored index is found across partitions, over one empty partition")
+    void highestIndex() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(store().highestIndex(q, 1)).isEmpty();
+      putInChunks(q, 1, 1200);
+      assertThat(store().highestIndex(q, 1)).hasValue(1200);
+      assertThat(store().highestIndex(q, 1100)).hasValue(1200);
+      assertThat(store().highestIndex(q, 1201)).isEmpty();
+      store().put(q, List.of(task(2500, "far", null)));
+      assertThat(store().highestIndex(q, 1)).hasValue(2500);
     }
   }
 

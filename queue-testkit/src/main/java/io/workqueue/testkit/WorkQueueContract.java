@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.workqueue.Completion;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.KeyDestroyedException;
 import io.workqueue.KeyUnavailableException;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
@@ -21,6 +22,7 @@ import io.workqueue.WorkQueue;
 import io.workqueue.WorkQueues;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.KeyProvider;
+import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
@@ -30,6 +32,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,6 +73,14 @@ public abstract class WorkQueueContract {
   protected abstract Bookkeeper bookkeeper();
 
   /**
+   * A bookkeeper of the same kind holding no state, standing in for bookkeeping that was lost (a
+   * flushed Redis): for example a new instance with another key prefix on the same server.
+   *
+   * @return an empty bookkeeper
+   */
+  protected abstract Bookkeeper emptyBookkeeper();
+
+  /**
    * The key provider; by default a fresh {@link InMemoryKeyProvider} per test.
    *
    * @return the key provider, creating keys on first use
@@ -85,7 +96,7 @@ public abstract class WorkQueueContract {
   protected final List<Completion> completions = new CopyOnWriteArrayList<>();
 
   private volatile Consumer<Completion> listenerBehaviour = c -> {};
-  private KeyProvider keys;
+  private BreakableKeys keys;
   private StallingStore store;
   private WorkQueue queue;
   private ExecutorService pool;
@@ -95,7 +106,7 @@ public abstract class WorkQueueContract {
 
   @BeforeEach
   void wire() {
-    keys = keyProvider();
+    keys = new BreakableKeys(keyProvider());
     store = new StallingStore(taskStore());
     queue = newQueue();
     pool = Executors.newCachedThreadPool();
@@ -113,9 +124,13 @@ public abstract class WorkQueueContract {
    * @return a new queue instance
    */
   protected WorkQueue newQueue() {
+    return newQueue(bookkeeper());
+  }
+
+  private WorkQueue newQueue(Bookkeeper bookkeeper) {
     return WorkQueues.builder()
         .taskStore(store)
-        .bookkeeper(bookkeeper())
+        .bookkeeper(bookkeeper)
         .keyProvider(keys)
         .clock(clock)
         .holeGracePeriod(GRACE)
@@ -569,6 +584,24 @@ public abstract class WorkQueueContract {
     }
 
     @Test
+    @DisplayName("a key that cannot be had for now (a wrong master key) leaves the task in place")
+    void keyUnavailableForNow() {
+      QueueRef q = TestQueues.fresh();
+      queue.add(q, task("kept"));
+      queue.add(q, task("second"));
+      keys.broken = true;
+      assertThatThrownBy(() -> queue.fetch(q, "w", TTR))
+          .isInstanceOf(KeyUnavailableException.class)
+          .isNotInstanceOf(KeyDestroyedException.class);
+      assertThatThrownBy(() -> queue.fetchBatch(q, "w2", 5, TTR))
+          .isInstanceOf(KeyUnavailableException.class);
+      assertThat(queue.info(q).leases()).as("nothing was taken out of circulation").hasSize(2);
+      keys.broken = false;
+      assertThat(fetched(q, "w").value()).isEqualTo(TextNode.valueOf("kept"));
+      assertThat(completions).isEmpty();
+    }
+
+    @Test
     @DisplayName(
         "after the owner's keys are destroyed its tasks are unreadable; other owners go on")
     void shredded() {
@@ -579,7 +612,7 @@ public abstract class WorkQueueContract {
       keys.destroy(gone.owner());
       assertThatThrownBy(() -> queue.fetch(gone, "w", TTR))
           .isInstanceOf(UnreadableTaskException.class)
-          .hasCauseInstanceOf(KeyUnavailableException.class);
+          .hasCauseInstanceOf(KeyDestroyedException.class);
       assertThat(queue.fetch(gone, "w", TTR)).isEmpty();
       assertThatThrownBy(() -> queue.add(gone, task("more")))
           .isInstanceOf(KeyUnavailableException.class);
@@ -749,6 +782,79 @@ public abstract class WorkQueueContract {
   }
 
   @Nested
+  @DisplayName("lost bookkeeping")
+  class LostBookkeeping {
+    @Test
+    @DisplayName(
+        "a queue whose bookkeeping is lost is rebuilt from the store: nothing unfinished"
+            + " is lost and no index is handed out twice as new")
+    void rebuilt() {
+      QueueRef q = TestQueues.fresh();
+      for (int i = 1; i <= 6; i++) {
+        queue.add(q, task("t" + i));
+      }
+      for (int i = 1; i <= 2; i++) {
+        fetched(q, "w");
+        queue.ack(q, "w");
+      }
+      fetched(q, "holder"); // 3 stays leased; 4..6 wait
+
+      WorkQueue rebuilt = newQueue(emptyBookkeeper());
+      assertThat(rebuilt.info(q).index()).isEqualTo(6);
+      Set<Long> delivered = new java.util.TreeSet<>();
+      for (Optional<Task> t = rebuilt.fetch(q, "r", TTR);
+          t.isPresent();
+          t = rebuilt.fetch(q, "r", TTR)) {
+        assertThat(t.get().deliveries())
+            .as("index %d is a redelivery", t.get().index())
+            .isEqualTo(2);
+        delivered.add(t.get().index());
+        rebuilt.ack(q, "r");
+      }
+      assertThat(delivered).contains(3L, 4L, 5L, 6L);
+      long next = rebuilt.add(q, task("new"));
+      assertThat(next).isEqualTo(7);
+      Task fresh = rebuilt.fetch(q, "r", TTR).orElseThrow();
+      assertThat(fresh.index()).isEqualTo(7);
+      assertThat(fresh.deliveries()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName(
+        "a large queue replays only from its recorded progress, and new indices jump ahead")
+    void rebuiltLarge() {
+      QueueRef q = TestQueues.fresh();
+      List<NewTask> batch = new ArrayList<>();
+      for (int i = 0; i < 750; i++) {
+        batch.add(task(i));
+      }
+      queue.addAll(q, batch);
+      queue.addAll(q, batch); // 1..1500
+      for (int round = 0; round < 12; round++) { // 1..1200 done; the progress is recorded at 1000
+        List<Task> got = queue.fetchBatch(q, "w", 100, TTR);
+        queue.ackAll(q, "w", got.stream().map(Task::index).toList());
+      }
+      WorkQueue rebuilt = newQueue(emptyBookkeeper());
+      Set<Long> delivered = new java.util.TreeSet<>();
+      for (List<Task> got = rebuilt.fetchBatch(q, "r", 500, TTR);
+          !got.isEmpty();
+          got = rebuilt.fetchBatch(q, "r", 500, TTR)) {
+        got.forEach(t -> delivered.add(t.index()));
+        rebuilt.ackAll(q, "r", got.stream().map(Task::index).toList());
+      }
+      assertThat(delivered)
+          .as("every unfinished task")
+          .containsAll(java.util.stream.LongStream.rangeClosed(1201, 1500).boxed().toList());
+      assertThat(((java.util.TreeSet<Long>) delivered).first())
+          .as("replayed from the progress recorded at index 1000, not from 1")
+          .isGreaterThan(800);
+      assertThat(rebuilt.add(q, task("new")))
+          .as("well above anything handed out before")
+          .isGreaterThan(1500);
+    }
+  }
+
+  @Nested
   @DisplayName("bad input")
   class BadInput {
     private QueueRef q;
@@ -862,6 +968,45 @@ public abstract class WorkQueueContract {
     }
   }
 
+  /** Wraps the key provider under test; while broken, opening fails as with a wrong master key. */
+  static final class BreakableKeys implements KeyProvider {
+    private final KeyProvider delegate;
+    volatile boolean broken;
+
+    BreakableKeys(KeyProvider delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void requireKey(String owner) {
+      delegate.requireKey(owner);
+    }
+
+    @Override
+    public byte[] seal(String owner, byte[] plaintext, byte[] associatedData) {
+      return delegate.seal(owner, plaintext, associatedData);
+    }
+
+    @Override
+    public byte[] open(String owner, byte[] ciphertext, byte[] associatedData) {
+      if (broken) {
+        throw new KeyUnavailableException(
+            owner, "the master key cannot open the keyset (test)", null);
+      }
+      return delegate.open(owner, ciphertext, associatedData);
+    }
+
+    @Override
+    public void rotate(String owner) {
+      delegate.rotate(owner);
+    }
+
+    @Override
+    public void destroy(String owner) {
+      delegate.destroy(owner);
+    }
+  }
+
   /**
    * Wraps the store under test to stall or fail one {@code put} for one queue, so tests can hold a
    * writer between allocation and commit.
@@ -940,6 +1085,26 @@ public abstract class WorkQueueContract {
     @Override
     public long dropBelow(QueueRef queue, long previousWatermark, long watermark) {
       return delegate.dropBelow(queue, previousWatermark, watermark);
+    }
+
+    @Override
+    public void createQueueMark(QueueRef queue) {
+      delegate.createQueueMark(queue);
+    }
+
+    @Override
+    public void putQueueMark(QueueRef queue, QueueMark mark) {
+      delegate.putQueueMark(queue, mark);
+    }
+
+    @Override
+    public Optional<QueueMark> queueMark(QueueRef queue) {
+      return delegate.queueMark(queue);
+    }
+
+    @Override
+    public OptionalLong highestIndex(QueueRef queue, long from) {
+      return delegate.highestIndex(queue, from);
     }
   }
 }

@@ -51,5 +51,10 @@ class InMemoryContractsTest {
     protected Bookkeeper bookkeeper() {
       return BOOKKEEPER;
     }
+
+    @Override
+    protected Bookkeeper emptyBookkeeper() {
+      return new InMemoryBookkeeper();
+    }
   }
 }
