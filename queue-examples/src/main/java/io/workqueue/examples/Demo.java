@@ -382,7 +382,7 @@ public final class Demo implements Callable<Integer> {
       connection.store().createSchema();
       out.printf(
           Locale.ROOT,
-          "Schema: keyspace %s with tables tasks and outcomes, ready in %.1f s%n",
+          "Schema: keyspace %s with tables tasks, outcomes and queues, ready in %.1f s%n",
           servers.keyspace,
           (System.nanoTime() - t0) / 1e9);
     } catch (RuntimeException e) {
