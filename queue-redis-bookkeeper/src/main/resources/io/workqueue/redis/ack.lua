@@ -14,26 +14,55 @@
 local worker = ARGV[1]
 local due = ARGV[2]
 local acked = {}
+local fields = {}
 for i = 3, #ARGV do
-  local index = ARGV[i]
-  local value = redis.call('HGET', KEYS[1], index)
-  if value then
+  fields[#fields + 1] = ARGV[i]
+end
+if #fields == 0 then
+  return acked
+end
+-- In bulk: one HMGET, then one HDEL, one ZREM, one ZADD and at most one HINCRBY for all indices.
+local values = redis.call('HMGET', KEYS[1], unpack(fields))
+local holder = redis.call('HGET', KEYS[3], worker)
+local released = {}
+local padded = {}
+local completions = {}
+local batchReleased = 0
+for k, index in ipairs(fields) do
+  local value = values[k]
+  if value and not released[index] then
     local w, mode = string.match(value, '^(.*)|%-?%d+|%d+|([sb])$')
     if w == worker then
-      local padded = string.format('%016d', tonumber(index))
-      redis.call('HDEL', KEYS[1], index)
-      redis.call('ZREM', KEYS[2], padded)
-      if mode == 'b' and redis.call('HINCRBY', KEYS[5], worker, -1) <= 0 then
-        redis.call('HDEL', KEYS[5], worker)
+      released[index] = true
+      local p = string.format('%016d', tonumber(index))
+      padded[#padded + 1] = p
+      if mode == 'b' then
+        batchReleased = batchReleased + 1
       end
-      if redis.call('HGET', KEYS[3], worker) == index then
+      if holder == index then
         redis.call('HDEL', KEYS[3], worker)
+        holder = nil
       end
       if due ~= '' then
-        redis.call('ZADD', KEYS[4], due, padded .. '|' .. worker)
+        completions[#completions + 1] = due
+        completions[#completions + 1] = p .. '|' .. worker
       end
       acked[#acked + 1] = tonumber(index)
     end
+  end
+end
+if #acked > 0 then
+  local names = {}
+  for _, index in ipairs(acked) do
+    names[#names + 1] = string.format('%d', index)
+  end
+  redis.call('HDEL', KEYS[1], unpack(names))
+  redis.call('ZREM', KEYS[2], unpack(padded))
+  if batchReleased > 0 and redis.call('HINCRBY', KEYS[5], worker, -batchReleased) <= 0 then
+    redis.call('HDEL', KEYS[5], worker)
+  end
+  if #completions > 0 then
+    redis.call('ZADD', KEYS[4], unpack(completions))
   end
 end
 return acked

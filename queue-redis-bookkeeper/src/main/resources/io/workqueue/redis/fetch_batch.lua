@@ -85,20 +85,57 @@ if #lowest > 0 then
   committed = tonumber(lowest[2]) - 1
 end
 local start = fetched
+-- Written in bulk: one HMGET per window of candidates, then one HSET, one ZADD and one HINCRBY
+-- for the whole batch, instead of several commands per task.
+local skippedAny = redis.call('ZCARD', KEYS[3]) > 0
+local holderIndex = redis.call('HGET', KEYS[6], worker)
+local leaseArgs = {}
+local deadlineArgs = {}
+local granted = 0
 while count < max and fetched < committed do
   if fetched >= replay and fetched < skip then
     fetched = skip -- indices a rebuild found no task for
   else
-    fetched = fetched + 1
-    local index = string.format('%d', fetched)
-    if not redis.call('ZSCORE', KEYS[3], index) and redis.call('HEXISTS', KEYS[4], index) == 0 then
-      if fetched <= replay then
-        grant(index, 2, false)
-      else
-        grant(index, 1, false)
+    local hi = math.min(committed, fetched + (max - count))
+    if fetched < replay and hi > replay and replay < skip then
+      hi = replay -- the window stops where the pointer jumps
+    end
+    local fields = {}
+    for i = fetched + 1, hi do
+      fields[#fields + 1] = string.format('%d', i)
+    end
+    local leased = redis.call('HMGET', KEYS[4], unpack(fields))
+    for k, index in ipairs(fields) do
+      fetched = tonumber(index)
+      local free = not leased[k]
+      if free and skippedAny and redis.call('ZSCORE', KEYS[3], index) then
+        free = false
+      end
+      if free then
+        local deliveries = 1
+        if fetched <= replay then
+          deliveries = 2
+        end
+        leaseArgs[#leaseArgs + 1] = index
+        leaseArgs[#leaseArgs + 1] = worker .. '|' .. deadline .. '|' .. deliveries .. '|b'
+        deadlineArgs[#deadlineArgs + 1] = deadline
+        deadlineArgs[#deadlineArgs + 1] = string.format('%016d', fetched)
+        if holderIndex == index then
+          redis.call('HDEL', KEYS[6], worker) -- a stale single-task pointer at this index
+          holderIndex = nil
+        end
+        out[#out + 1] = fetched
+        out[#out + 1] = deliveries
+        count = count + 1
+        granted = granted + 1
       end
     end
   end
+end
+if granted > 0 then
+  redis.call('HSET', KEYS[4], unpack(leaseArgs))
+  redis.call('ZADD', KEYS[5], unpack(deadlineArgs))
+  redis.call('HINCRBY', KEYS[7], worker, granted)
 end
 if fetched ~= start then
   redis.call('HSET', KEYS[1], 'fetched', string.format('%d', fetched))
