@@ -1419,6 +1419,10 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
               .withStringList(
                   DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, List.of(keyspace))
               .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, requestTimeout)
+              // close() returns at once instead of waiting out Netty's 2 s quiet period: the
+              // store closes its own session only when nothing of it is in use any more
+              .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+              .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
               .build();
       CqlSession own;
       try {
