@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -165,7 +166,7 @@ public final class DefaultWorkQueue implements WorkQueue {
               + (n > 1 ? "s were" : " was")
               + " not added; check the task store's latency");
     }
-    if ((first + n - 1) / MARK_INTERVAL > (first - 1) / MARK_INTERVAL) {
+    if (crossesMark(first, first + n - 1)) {
       recordProgress(queue);
     }
     List<Long> indices = new ArrayList<>(n);
@@ -203,17 +204,12 @@ public final class DefaultWorkQueue implements WorkQueue {
         continue;
       }
       Lease lease = ((Fetch.Leased) decision).lease();
-      if (((Fetch.Leased) decision).fresh() && lease.index() % MARK_INTERVAL == 0) {
+      if (((Fetch.Leased) decision).fresh() && crossesMark(lease.index(), lease.index())) {
         recordProgress(queue);
       }
       Optional<StoredTask> row = store.get(queue, lease.index());
       if (row.isEmpty()) {
-        log.warn(
-            "task {} of {} has no stored row (past the store's retention time, or dropped);"
-                + " acknowledging it as expired",
-            lease.index(),
-            queue);
-        bookkeeper.ack(queue, worker, lease.index(), Optional.empty());
+        acknowledgeExpired(queue, worker, List.of(lease.index()));
         continue;
       }
       try {
@@ -257,11 +253,12 @@ public final class DefaultWorkQueue implements WorkQueue {
     if (leases.isEmpty()) {
       return List.of();
     }
-    long lastFresh =
-        leases.stream().filter(l -> l.deliveries() == 1).mapToLong(Lease::index).max().orElse(0);
-    long firstFresh =
-        leases.stream().filter(l -> l.deliveries() == 1).mapToLong(Lease::index).min().orElse(0);
-    if (lastFresh > 0 && lastFresh / MARK_INTERVAL > (firstFresh - 1) / MARK_INTERVAL) {
+    LongSummaryStatistics fresh =
+        leases.stream()
+            .filter(l -> l.deliveries() == 1)
+            .mapToLong(Lease::index)
+            .summaryStatistics();
+    if (fresh.getCount() > 0 && crossesMark(fresh.getMin(), fresh.getMax())) {
       recordProgress(queue);
     }
     Map<Long, StoredTask> rows = store.getAll(queue, leases.stream().map(Lease::index).toList());
@@ -285,14 +282,19 @@ public final class DefaultWorkQueue implements WorkQueue {
       }
     }
     if (!expired.isEmpty()) {
-      log.warn(
-          "tasks {} of {} have no stored row (past the store's retention time, or dropped);"
-              + " acknowledging them as expired",
-          expired,
-          queue);
-      bookkeeper.ackAll(queue, worker, expired, Optional.empty());
+      acknowledgeExpired(queue, worker, expired);
     }
     return tasks;
+  }
+
+  /** Leased indices whose row is gone (past the store's retention time, or dropped). */
+  private void acknowledgeExpired(QueueRef queue, String worker, List<Long> indices) {
+    log.warn(
+        "task(s) {} of {} have no stored row (past the store's retention time, or dropped);"
+            + " acknowledging them as expired",
+        indices,
+        queue);
+    bookkeeper.ackAll(queue, worker, indices, Optional.empty());
   }
 
   private void resolveHole(QueueRef queue, long index, Instant now) {
@@ -686,6 +688,11 @@ public final class DefaultWorkQueue implements WorkQueue {
           replayFrom,
           found);
     }
+  }
+
+  /** Whether indices {@code first} to {@code last} include a multiple of {@link #MARK_INTERVAL}. */
+  private static boolean crossesMark(long first, long last) {
+    return last / MARK_INTERVAL > (first - 1) / MARK_INTERVAL;
   }
 
   /** Records the queue's progress in the task store, about once every {@link #MARK_INTERVAL}. */
