@@ -102,6 +102,15 @@ public final class Task {
   }
 
   /**
+   * The task's lane, read from its index.
+   *
+   * @return the priority
+   */
+  public Priority priority() {
+    return Priority.ofIndex(index);
+  }
+
+  /**
    * How often the task was handed out, this delivery included: 1 on the first delivery, more after
    * a lease expired and the task was recovered.
    *

@@ -8,6 +8,8 @@ import io.workqueue.spi.KeyProvider;
 import io.workqueue.spi.TaskStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +39,9 @@ public final class WorkQueues {
     private Clock clock = Clock.systemUTC();
     private Duration holeGracePeriod = Duration.ofSeconds(10);
     private Duration completionRetryDelay = Duration.ofSeconds(5);
+    private final List<QueueListener> queueListeners = new ArrayList<>();
+    private boolean recordPlainOutcomes = true;
+    private Duration completionPollInterval = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -123,6 +128,43 @@ public final class WorkQueues {
     }
 
     /**
+     * Adds a listener for the queue's {@linkplain QueueEvent events} (optional; any number).
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder queueListener(QueueListener listener) {
+      queueListeners.add(required("queueListener", listener));
+      return this;
+    }
+
+    /**
+     * Sets whether an ack with a plain success (no result) is stored as an outcome (optional;
+     * default true). Stored outcomes are what {@link WorkQueue#outcome}, {@link WorkQueue#submit}
+     * and {@link WorkQueue#completion} read; without them those see only results and failures. Not
+     * storing them saves one store write per ack where no completion listener is set.
+     *
+     * @param record whether to store plain successes
+     * @return this builder
+     */
+    public Builder recordPlainOutcomes(boolean record) {
+      this.recordPlainOutcomes = record;
+      return this;
+    }
+
+    /**
+     * Sets how often a pending {@link WorkQueue#completion} is read from the store as the fallback
+     * for a lost signal (optional; default 1 s).
+     *
+     * @param interval 1 ms to 1 day
+     * @return this builder
+     */
+    public Builder completionPollInterval(Duration interval) {
+      this.completionPollInterval = Validation.positiveDuration("completionPollInterval", interval);
+      return this;
+    }
+
+    /**
      * Builds the queue.
      *
      * @return the queue
@@ -139,7 +181,10 @@ public final class WorkQueues {
           Optional.ofNullable(completionListener),
           clock,
           holeGracePeriod,
-          completionRetryDelay);
+          completionRetryDelay,
+          queueListeners,
+          recordPlainOutcomes,
+          completionPollInterval);
     }
 
     private static <T> T required(String setting, T value) {

@@ -2,11 +2,14 @@ package io.workqueue.spi;
 
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.Lease;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
+import io.workqueue.QueueSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -240,4 +243,216 @@ public interface Bookkeeper {
    *     the queue is not initialized
    */
   boolean rewind(QueueRef queue, long fetched);
+
+  // ------------------------------------------------------------------ lanes, delays, settings
+
+  /**
+   * Reserves {@code count} consecutive new indices of a lane, pending until committed. {@link
+   * #allocate(QueueRef, int, Instant)} is this for {@link Priority#NORMAL}.
+   *
+   * @param queue the queue
+   * @param lane the lane
+   * @param count how many, 1 or more
+   * @param now the caller's time
+   * @return the first reserved index (the lane's first ever is {@code lane.base() + 1}), or 0,
+   *     changing nothing, when the queue is not initialized
+   */
+  default long allocate(QueueRef queue, Priority lane, int count, Instant now) {
+    throw new UnsupportedOperationException("lanes");
+  }
+
+  /**
+   * Commits allocated indices as {@link #commit(QueueRef, long, int)} does, and puts those with a
+   * due time after {@code now} in the delayed set: the fetch pointer steps over them, and once due
+   * they go to the ready set, handed out before their lane's fresh indices. Publishes a work signal
+   * when anything became ready (see {@link #signals()}).
+   *
+   * @param queue the queue
+   * @param first the first index of the range
+   * @param count the range's length
+   * @param dueAt due times of indices in the range (others are ready at once)
+   * @param now the caller's time
+   * @return as {@link #commit(QueueRef, long, int)}
+   */
+  default boolean commit(
+      QueueRef queue, long first, int count, Map<Long, Instant> dueAt, Instant now) {
+    throw new UnsupportedOperationException("delays");
+  }
+
+  /**
+   * Starts the bookkeeping of a queue lane by lane, as {@link #initialize(QueueRef, long, long,
+   * long)} does for one; lanes not listed start empty. Does nothing for a queue already served.
+   *
+   * @param queue the queue
+   * @param lanes where each listed lane starts
+   * @return true when this call initialized the queue
+   */
+  default boolean initialize(QueueRef queue, List<LaneStart> lanes) {
+    throw new UnsupportedOperationException("lanes");
+  }
+
+  /**
+   * Admits leased tasks to their concurrency groups: a lease whose group holds fewer leases than
+   * the queue's {@link QueueSettings#groupLimit()} (0: no limit) takes a slot, held until the lease
+   * ends (ack, release, dead letter, expire; a recovered lease keeps it); otherwise the lease is
+   * dropped and its index <em>parked</em> in the group, its delivery count back to what it was
+   * before this lease. When a slot frees, the group's lowest parked index moves to the ready set.
+   * Only the worker's held leases change; others are ignored.
+   *
+   * @param queue the queue
+   * @param worker the holder
+   * @param groups leased indices and their groups
+   * @param now the caller's time
+   * @return the indices admitted (the rest are parked or were not held)
+   */
+  default Set<Long> admit(QueueRef queue, String worker, Map<Long, String> groups, Instant now) {
+    throw new UnsupportedOperationException("groups");
+  }
+
+  /**
+   * Moves a held lease's deadline.
+   *
+   * @param queue the queue
+   * @param worker the holder
+   * @param index the leased index
+   * @param deadline the new deadline
+   * @return true when the worker held the lease (not taken over) and it now ends at {@code
+   *     deadline}; false, changing nothing, otherwise
+   */
+  default boolean extend(QueueRef queue, String worker, long index, Instant deadline) {
+    throw new UnsupportedOperationException("extend");
+  }
+
+  /**
+   * Ends a held lease without acknowledging it: the index goes to the delayed set until {@code
+   * dueAt} (the ready set if that is not after {@code now}), keeping its delivery count so the next
+   * lease counts one more; a group slot is freed. Publishes a work signal when it is ready at once.
+   *
+   * @param queue the queue
+   * @param worker the holder
+   * @param index the leased index
+   * @param dueAt when it may be handed out again
+   * @param now the caller's time
+   * @return the released lease, or empty, changing nothing, when the worker did not hold it
+   */
+  default Optional<Lease> release(
+      QueueRef queue, String worker, long index, Instant dueAt, Instant now) {
+    throw new UnsupportedOperationException("release");
+  }
+
+  /**
+   * Ends a held lease by moving its index to the dead letters (with the lease's delivery count, the
+   * worker and {@code now}); records a pending completion like {@link #ack}; frees a group slot.
+   *
+   * @param queue the queue
+   * @param worker the holder
+   * @param index the leased index
+   * @param completionDueAt as for {@link #ack}
+   * @param now the caller's time
+   * @return the dead letter, or empty, changing nothing, when the worker did not hold the lease
+   */
+  default Optional<DeadEntry> deadLetter(
+      QueueRef queue, String worker, long index, Optional<Instant> completionDueAt, Instant now) {
+    throw new UnsupportedOperationException("dead letters");
+  }
+
+  /**
+   * Lists dead letters, oldest first.
+   *
+   * @param queue the queue
+   * @param limit how many at most
+   * @return the dead letters
+   */
+  default List<DeadEntry> deadLetters(QueueRef queue, int limit) {
+    throw new UnsupportedOperationException("dead letters");
+  }
+
+  /**
+   * Moves a dead letter to the ready set, its delivery count starting over (the next lease is
+   * delivery 1). Publishes a work signal.
+   *
+   * @param queue the queue
+   * @param index the dead letter
+   * @param now the caller's time
+   * @return false, changing nothing, when {@code index} is not a dead letter
+   */
+  default boolean requeue(QueueRef queue, long index, Instant now) {
+    throw new UnsupportedOperationException("dead letters");
+  }
+
+  /**
+   * Forgets a dead letter.
+   *
+   * @param queue the queue
+   * @param index the dead letter
+   * @return false when {@code index} is not a dead letter
+   */
+  default boolean discard(QueueRef queue, long index) {
+    throw new UnsupportedOperationException("dead letters");
+  }
+
+  /**
+   * Acknowledges held leases whose task rows are gone (expired), without a completion, and counts
+   * them in {@link BookkeeperState#expired()}.
+   *
+   * @param queue the queue
+   * @param worker the holder
+   * @param indices the leased indices
+   * @return the indices released
+   */
+  default Set<Long> expire(QueueRef queue, String worker, Collection<Long> indices) {
+    throw new UnsupportedOperationException("expire");
+  }
+
+  /**
+   * Pauses or resumes fetching: while paused, {@link #fetch} answers {@link Fetch#EMPTY} and {@link
+   * #fetchBatch} an empty batch (for an initialized queue); every other step goes on. Resuming
+   * publishes a work signal. Works on an uninitialized queue too (the flag is kept).
+   *
+   * @param queue the queue
+   * @param paused the new state
+   * @return true when the state changed
+   */
+  default boolean pause(QueueRef queue, boolean paused) {
+    throw new UnsupportedOperationException("pause");
+  }
+
+  /**
+   * Replaces the queue's settings. Works on an uninitialized queue too.
+   *
+   * @param queue the queue
+   * @param settings the settings
+   */
+  default void configure(QueueRef queue, QueueSettings settings) {
+    throw new UnsupportedOperationException("settings");
+  }
+
+  /**
+   * Reads the queue's settings.
+   *
+   * @param queue the queue
+   * @return the settings, {@link QueueSettings#DEFAULT} when never configured
+   */
+  default QueueSettings settings(QueueRef queue) {
+    throw new UnsupportedOperationException("settings");
+  }
+
+  /**
+   * Forgets everything about a queue: counters, leases, delays, dead letters, groups, settings,
+   * pending completions, the paused flag. Afterwards the queue is uninitialized.
+   *
+   * @param queue the queue
+   */
+  default void purge(QueueRef queue) {
+    throw new UnsupportedOperationException("purge");
+  }
+
+  /**
+   * Signals between nodes (work ready, tasks acknowledged), where the bookkeeper has them.
+   *
+   * @return the signals, or empty when callers must poll
+   */
+  default Optional<Signals> signals() {
+    return Optional.empty();
+  }
 }

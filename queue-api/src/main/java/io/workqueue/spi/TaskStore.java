@@ -1,7 +1,9 @@
 package io.workqueue.spi;
 
 import io.workqueue.BackendUnavailableException;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -125,4 +127,87 @@ public interface TaskStore {
    * @return the new watermark: the lowest index the store still holds (at most {@code watermark})
    */
   long dropBelow(QueueRef queue, long previousWatermark, long watermark);
+
+  // ---------------------------------------------------------------------------- scheduling
+
+  /**
+   * Reads every outcome written for an index (one per worker that acknowledged it), earliest first.
+   *
+   * @param queue the queue
+   * @param index the index
+   * @return the outcomes, possibly none
+   */
+  default List<StoredOutcome> outcomes(QueueRef queue, long index) {
+    throw new UnsupportedOperationException("outcomes");
+  }
+
+  /**
+   * Drops a queue: its tasks and outcomes in every lane up to the given highest indices (whole
+   * partitions, plus any the store finds above them), its schedules and its queue mark. After this
+   * {@link #queueMark} is empty and {@link #services} no longer lists the queue.
+   *
+   * @param queue the queue
+   * @param highestIndex per lane, the highest index that may hold a task (lanes absent: none)
+   */
+  default void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
+    throw new UnsupportedOperationException("purge");
+  }
+
+  /**
+   * Lists the queues of an owner that have a queue mark.
+   *
+   * @param owner the owner
+   * @return the queue names, sorted
+   */
+  default List<String> services(String owner) {
+    throw new UnsupportedOperationException("services");
+  }
+
+  /**
+   * Writes a schedule, replacing one with the same id.
+   *
+   * @param queue the queue
+   * @param schedule the schedule
+   */
+  default void putSchedule(QueueRef queue, StoredSchedule schedule) {
+    throw new UnsupportedOperationException("schedules");
+  }
+
+  /**
+   * Deletes a schedule.
+   *
+   * @param queue the queue
+   * @param id the schedule's id
+   * @return true when it existed
+   */
+  default boolean deleteSchedule(QueueRef queue, String id) {
+    throw new UnsupportedOperationException("schedules");
+  }
+
+  /**
+   * Reads a queue's schedules.
+   *
+   * @param queue the queue
+   * @return the schedules, by id
+   */
+  default List<StoredSchedule> schedules(QueueRef queue) {
+    throw new UnsupportedOperationException("schedules");
+  }
+
+  /**
+   * Moves a schedule's next tick, only if it is still {@code expected} (a conditional write:
+   * Cassandra's lightweight transaction), so that of several nodes claiming the same tick exactly
+   * one succeeds.
+   *
+   * @param queue the queue
+   * @param id the schedule's id
+   * @param expected the next tick the caller read
+   * @param next the tick after it, or an earlier one to give a claimed tick back; it must differ
+   *     from {@code expected} by a millisecond or more
+   * @return true when this call moved it; false when the schedule is gone or another caller moved
+   *     it first
+   */
+  default boolean advanceSchedule(QueueRef queue, String id, Instant expected, Instant next) {
+    throw new UnsupportedOperationException("schedules");
+  }
 }

@@ -22,7 +22,8 @@ import java.util.Set;
  * @param peerBulkTasks jobs of BullMQ's addBulk
  * @param memoryTasks queued tasks for the Redis memory figures; they stay as the waiting tasks of
  *     the loaded queue of the fetch-latency probe
- * @param leasedTasks leased tasks in the loaded queue of the fetch-latency probe
+ * @param leasedTasks leased tasks in the loaded queue of the fetch-latency probe, which also holds
+ *     ten times as many delayed tasks
  * @param probeFetches fetches timed in the empty and in the loaded queue
  * @param jmh the JMH settings
  * @param outputDir where the report and the charts go

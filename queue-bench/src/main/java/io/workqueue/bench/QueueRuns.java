@@ -1,5 +1,6 @@
 package io.workqueue.bench;
 
+import io.workqueue.NewTask;
 import io.workqueue.QueueRef;
 import io.workqueue.Task;
 import io.workqueue.WorkQueue;
@@ -322,6 +323,20 @@ final class QueueRuns {
             queue.addAll(q, Payloads.tasks(Math.min(N, before)));
           }
         });
+  }
+
+  /**
+   * Adds tasks due in a day, ahead of the tasks added afterwards: the fetch pointer steps over
+   * them.
+   */
+  void fillDelayed(QueueRef q, int tasks) {
+    for (int done = 0; done < tasks; done += N) {
+      List<NewTask> batch = new ArrayList<>();
+      for (NewTask t : Payloads.tasks(Math.min(N, tasks - done))) {
+        batch.add(t.delay(Duration.ofDays(1)));
+      }
+      queue.addAll(q, batch);
+    }
   }
 
   /** Case 6, the queue's side: {@code c} workers fetch and ack a prefilled queue. */

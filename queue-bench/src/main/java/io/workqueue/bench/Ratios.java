@@ -162,7 +162,7 @@ final class Ratios {
             .orElse(Double.NaN);
     out.add(
         Ratio.of(
-            "fetch p50, 1,000 leased + waiting tasks / empty queue (delays not in the API yet)",
+            "fetch p50, 10,000 delayed + 1,000 leased tasks / empty queue",
             1,
             loaded,
             p50(r, Row.WORKQUEUE, Shapes.PROBE_EMPTY, "fetch"),

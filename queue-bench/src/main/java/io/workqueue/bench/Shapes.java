@@ -34,8 +34,9 @@ final class Shapes {
   /** Case 7: fetch latency in a queue holding nothing but the probed tasks. */
   static final String PROBE_EMPTY = "fetch+ack, queue holds only the probed tasks";
 
-  /** Case 7: fetch latency with leased and waiting tasks in the queue. */
-  static final String PROBE_LOADED = "fetch+ack, queue holds %d leased + %d waiting tasks";
+  /** Case 7: fetch latency with delayed, leased and waiting tasks in the queue. */
+  static final String PROBE_LOADED =
+      "fetch+ack, queue holds %d delayed + %d leased + %d waiting tasks";
 
   private Shapes() {}
 

@@ -18,9 +18,11 @@ import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.cql.Statement;
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
 import io.workqueue.spi.QueueMark;
 import io.workqueue.spi.StoredOutcome;
+import io.workqueue.spi.StoredSchedule;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.spi.TaskStore;
 import java.net.InetSocketAddress;
@@ -29,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -51,14 +54,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link TaskStore} on Apache Cassandra (driver 4.x): sealed tasks and outcomes in two tables
- * whose partitions are buckets of {@link #bucketSize()} consecutive indices of one queue.
+ * whose partitions are buckets of {@link #bucketSize()} consecutive indices of one queue, plus a
+ * table of queues and one of schedules.
  *
  * <p><b>Layout.</b> {@code tasks}: {@code PRIMARY KEY ((owner, service, bucket), idx)}, {@code
  * outcomes}: {@code PRIMARY KEY ((owner, service, bucket), idx, worker)}, with {@code bucket =
- * floorDiv(idx, bucketSize)}. {@link #createSchema()} creates them; {@code
- * io/workqueue/cassandra/schema.cql} (in this jar) holds the same DDL for operators. The bucket
- * size is recorded in the tables' comments ({@code bucket_size=N}) and must never change for
- * existing data: the store checks it before its first request and refuses to run with another.
+ * floorDiv(idx, bucketSize)}; {@code queues}: {@code PRIMARY KEY (owner, service)} (queue marks);
+ * {@code schedules}: {@code PRIMARY KEY ((owner, service), id)}. {@link #createSchema()} creates
+ * them; {@code io/workqueue/cassandra/schema.cql} (in this jar) holds the same DDL for operators.
+ * The bucket size is recorded in the tables' comments ({@code bucket_size=N}) and must never change
+ * for existing data: the store checks it before its first request and refuses to run with another.
+ *
+ * <p><b>Times.</b> A task's {@code enqueuedAt} and {@code notBefore} and an outcome's {@code
+ * completedAt} are kept to the nanosecond (a {@code timestamp} column with the milliseconds and an
+ * {@code int} column with the nanoseconds within the millisecond). A schedule's {@code origin} and
+ * {@code nextTick} are kept to the millisecond (truncated), Cassandra's {@code timestamp}
+ * precision, which is also the precision {@link #advanceSchedule} compares at.
  *
  * <p><b>Requests.</b> Prepared statements only, prepared once, on first use (so a store can be
  * built before its schema exists). {@link #put} writes one unlogged batch per partition touched (a
@@ -66,9 +77,17 @@ import org.slf4j.LoggerFactory;
  * reads one index range per partition touched, concurrently; {@link #get} and {@link #getOutcome}
  * read one row by primary key; {@link #dropBelow} deletes whole partitions, never single rows.
  * Every insert carries {@code USING TTL} with the store's {@link #ttl()}, so two stores on the same
- * tables may keep rows for different times. Reads use the read consistency, writes and deletes the
- * write consistency (both {@code LOCAL_QUORUM} by default); every request is marked idempotent, so
- * the driver may retry it.
+ * tables may keep rows for different times; schedules and queue marks do not expire. Reads use the
+ * read consistency, writes and deletes the write consistency (both {@code LOCAL_QUORUM} by
+ * default); every request but the lightweight transactions is marked idempotent, so the driver may
+ * retry it.
+ *
+ * <p><b>Lightweight transactions.</b> {@link #createQueueMark}, {@link #putSchedule}, {@link
+ * #deleteSchedule} and {@link #advanceSchedule} are conditional writes (Paxos): their commit runs
+ * at the write consistency, their Paxos phase at the session's serial consistency (the driver's
+ * {@code basic.request.serial-consistency}, {@code SERIAL} by default). Keep {@code SERIAL} where
+ * nodes in several datacenters run the same queues' schedules: {@code LOCAL_SERIAL} orders claims
+ * of a tick within one datacenter only. They are never retried by the driver.
  *
  * <p><b>Failures.</b> A node that is down or unreachable, a timeout, too few replicas and a missing
  * keyspace or table are {@link BackendUnavailableException}s with backend {@code "cassandra"} whose
@@ -154,7 +173,17 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
       PreparedStatement insertQueueIfAbsent,
       PreparedStatement updateQueue,
       PreparedStatement selectQueue,
-      PreparedStatement selectHighest) {}
+      PreparedStatement selectHighest,
+      PreparedStatement selectOutcomesOfIndex,
+      PreparedStatement selectAnyOutcome,
+      PreparedStatement deleteQueue,
+      PreparedStatement selectServices,
+      PreparedStatement insertScheduleIfAbsent,
+      PreparedStatement updateScheduleIfPresent,
+      PreparedStatement deleteScheduleIfPresent,
+      PreparedStatement deleteSchedules,
+      PreparedStatement selectSchedules,
+      PreparedStatement advanceSchedule) {}
 
   private CassandraTaskStore(
       Builder b, CqlSession session, boolean ownsSession, String connection) {
@@ -188,9 +217,10 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
 
   /**
    * Creates the keyspace (unless {@link Builder#createKeyspace(boolean)} turned that off) and the
-   * two tables, each with {@code IF NOT EXISTS}: idempotent, safe to call from every node at
-   * startup. An existing keyspace keeps its replication; existing tables keep their options. Then
-   * prepares the statements and checks the tables' bucket size.
+   * four tables, each with {@code IF NOT EXISTS}: idempotent, safe to call from every node at
+   * startup. An existing keyspace keeps its replication; existing tables keep their options. A
+   * {@code tasks} table made by an earlier version gets the columns it lacks ({@code ALTER TABLE
+   * ... ADD}). Then prepares the statements and checks the tables' bucket size.
    *
    * <p>Each statement waits for schema agreement; on a session this store owns that takes about 0.1
    * s per statement, on a session with the driver's default schema debouncer about 1 s.
@@ -222,6 +252,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
         throw failures.translate(what, e);
       }
     }
+    addMissingTaskColumns(ddlTimeout);
     LOG.info("schema of keyspace {} ready (bucket size {})", keyspace, bucketSize);
     try {
       statements();
@@ -231,9 +262,59 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   }
 
   /**
+   * Adds the {@code tasks} columns of {@link Schema#LATER_TASK_COLUMNS} that a table made by an
+   * earlier version lacks. Another node doing the same at the same time is fine: a column it added
+   * first is not added again.
+   */
+  private void addMissingTaskColumns(Duration ddlTimeout) {
+    List<String> missing;
+    try {
+      missing = missingTaskColumns();
+    } catch (RuntimeException e) {
+      throw failures.translate("createSchema (reading the columns of table tasks)", e);
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    String ddl = Schema.addTaskColumnsDdl(keyspace, missing);
+    try {
+      session.execute(SimpleStatement.newInstance(ddl).setTimeout(ddlTimeout).setIdempotent(true));
+      LOG.info("added columns {} to table {}.{}", missing, keyspace, Schema.TASKS);
+    } catch (RuntimeException e) {
+      boolean addedElsewhere;
+      try {
+        addedElsewhere = missingTaskColumns().isEmpty();
+      } catch (RuntimeException again) {
+        addedElsewhere = false;
+      }
+      if (!addedElsewhere) {
+        throw failures.translate("createSchema (" + ddl + ")", e);
+      }
+    }
+  }
+
+  /** The columns of {@link Schema#LATER_TASK_COLUMNS} that table {@code tasks} lacks. */
+  private List<String> missingTaskColumns() {
+    Set<String> present = new HashSet<>();
+    for (Row row :
+        session.execute(
+            SimpleStatement.newInstance(
+                    "SELECT column_name FROM system_schema.columns"
+                        + " WHERE keyspace_name = ? AND table_name = ?",
+                    keyspace,
+                    Schema.TASKS)
+                .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_ONE)
+                .setTimeout(requestTimeout)
+                .setIdempotent(true))) {
+      present.add(row.getString(0));
+    }
+    return Schema.LATER_TASK_COLUMNS.keySet().stream().filter(c -> !present.contains(c)).toList();
+  }
+
+  /**
    * The DDL {@link #createSchema()} runs for this store's settings: the keyspace (unless turned
-   * off), then the {@code tasks} and {@code outcomes} tables. For the defaults, the same statements
-   * as {@code io/workqueue/cassandra/schema.cql}.
+   * off), then the {@code tasks}, {@code outcomes}, {@code queues} and {@code schedules} tables.
+   * For the defaults, the same statements as {@code io/workqueue/cassandra/schema.cql}.
    *
    * @return the CQL statements, without trailing semicolons
    */
@@ -251,11 +332,14 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    * single task), all partitions concurrently, and returns once every one is acknowledged at the
    * write consistency. Each partition's batch is applied all or nothing, so a failure may leave
    * some partitions written and others not; the core never commits indices of a failed put. An
-   * absent token is left unset (no tombstone). A partition's batch should stay well below the
-   * server's maximum mutation size (half of {@code commitlog_segment_size}, 16 MiB by default).
+   * absent token, {@code notBefore} or group, and a {@code maxDeliveries} of 0, are left unset (no
+   * tombstone). {@code enqueuedAt} and {@code notBefore} are kept to the nanosecond. A partition's
+   * batch should stay well below the server's maximum mutation size (half of {@code
+   * commitlog_segment_size}, 16 MiB by default).
    *
    * @throws InvalidArgumentException naming {@code queue} or {@code tasks} when one is null, a task
-   *     is null or two tasks have the same index; nothing is written then
+   *     is null, two tasks have the same index, a task's {@code maxDeliveries} is negative or one
+   *     of its times is beyond Cassandra's range; nothing is written then
    * @throws BackendUnavailableException when Cassandra cannot be reached, times out, has too few
    *     replicas or lacks the schema
    * @throws IllegalStateException when the store is closed
@@ -276,6 +360,16 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
         throw new InvalidArgumentException(
             "tasks", "index " + t.index() + " appears more than once; each task needs its own");
       }
+      if (t.maxDeliveries() < 0) {
+        throw new InvalidArgumentException(
+            "tasks",
+            "maxDeliveries of index "
+                + t.index()
+                + " must be 0 (the queue's limit) or more, was "
+                + t.maxDeliveries());
+      }
+      epochMillis(t.enqueuedAt(), "tasks");
+      t.notBefore().ifPresent(nb -> epochMillis(nb, "tasks"));
       byBucket.computeIfAbsent(bucketOf(t.index()), k -> new ArrayList<>()).add(t);
     }
     String what = "put of " + tasks.size() + " task(s) of queue " + queue;
@@ -719,17 +813,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     String what =
         "dropBelow of buckets " + firstBucket + " to " + (keepBucket - 1) + " of queue " + queue;
     try {
-      Statements s = statements();
-      List<Statement<?>> deletes = new ArrayList<>(DELETES_IN_FLIGHT);
-      for (long b = firstBucket; b < keepBucket; b++) {
-        deletes.add(bindDelete(s.deleteTasks(), queue, b));
-        deletes.add(bindDelete(s.deleteOutcomes(), queue, b));
-        if (deletes.size() >= DELETES_IN_FLIGHT) {
-          executeAll(deletes, what);
-          deletes.clear();
-        }
-      }
-      executeAll(deletes, what);
+      deleteBuckets(statements(), queue, firstBucket, keepBucket - 1, what);
     } catch (RuntimeException e) {
       throw failures.translate(what, e);
     }
@@ -738,10 +822,382 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // scheduling
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One read of the index's rows in its partition, at the read consistency. Outcomes with the
+   * same completion time come in the order of their workers' ids.
+   *
+   * @throws InvalidArgumentException naming {@code queue} when it is null
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public List<StoredOutcome> outcomes(QueueRef queue, long index) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    String what = "outcomes of index " + index + " of queue " + queue;
+    try {
+      BoundStatement read =
+          statements()
+              .selectOutcomesOfIndex()
+              .boundStatementBuilder()
+              .setString(0, queue.owner())
+              .setString(1, queue.service())
+              .setLong(2, bucketOf(index))
+              .setLong(3, index)
+              .setConsistencyLevel(readConsistency)
+              .setTimeout(requestTimeout)
+              .setIdempotence(true)
+              .build();
+      List<StoredOutcome> found = new ArrayList<>();
+      for (Row row : session.execute(read)) {
+        String worker = row.getString("worker");
+        ByteBuffer sealed = row.getByteBuffer("outcome");
+        Instant at = row.getInstant("completed_at");
+        if (worker == null || sealed == null || at == null) {
+          LOG.warn(
+              "an outcome row of index {} of {} lacks its outcome or time; ignored", index, queue);
+          continue;
+        }
+        found.add(
+            new StoredOutcome(
+                index, worker, bytes(sealed), at.plusNanos(row.getInt("completed_at_ns"))));
+      }
+      found.sort(
+          Comparator.comparing(StoredOutcome::completedAt).thenComparing(StoredOutcome::worker));
+      return List.copyOf(found);
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In this order: deletes the partition of the queue's schedules (so that no node adds another
+   * scheduled task); for each lane given, deletes the partitions of both {@code tasks} and {@code
+   * outcomes} from the bucket of the lane's first index ({@code base() + 1}) to the bucket of its
+   * highest index, up to 64 at once, then reads the buckets above it one by one and deletes each
+   * that holds a task or an outcome, until two in a row are empty (a writer may have gone beyond
+   * the given index); last, deletes the queue's row in {@code queues}. Tasks, outcomes and
+   * schedules go as whole partitions; the queue's row is the one single-row delete (its partition
+   * holds the owner's other queues), so an owner that purges many queues leaves that many
+   * tombstones in its {@code queues} partition until compaction. Lanes not given are not touched.
+   *
+   * <p>Costs two deletes per bucket up to the highest index, also for buckets {@link #dropBelow}
+   * dropped already. A failure may leave part of the queue; calling again with the same arguments
+   * finishes the job. The queue stays listed by {@link #services} until the call succeeds.
+   *
+   * @throws InvalidArgumentException naming {@code queue} when it is null, or {@code highestIndex}
+   *     when the map is null, holds null or an index outside its lane ({@code base()} for none to
+   *     {@code base() + LANE_SIZE - 1}); nothing is deleted then
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    Map<Priority, Long> lanes = checkHighestIndices(highestIndex);
+    String what = "purge of queue " + queue;
+    try {
+      Statements s = statements();
+      session.execute(bindQueue(s.deleteSchedules(), queue, writeConsistency));
+      for (Map.Entry<Priority, Long> lane : lanes.entrySet()) {
+        long base = lane.getKey().base();
+        long first = bucketOf(base + 1);
+        long last = bucketOf(Math.max(lane.getValue(), base + 1));
+        long laneEnd = bucketOf(base + Priority.LANE_SIZE - 1);
+        deleteBuckets(s, queue, first, last, what);
+        int emptyInARow = 0;
+        for (long b = last + 1; emptyInARow < 2 && b <= laneEnd; b++) {
+          if (bucketHoldsRows(s, queue, b, what)) {
+            emptyInARow = 0;
+            deleteBuckets(s, queue, b, b, what);
+          } else {
+            emptyInARow++;
+          }
+        }
+      }
+      session.execute(bindQueue(s.deleteQueue(), queue, writeConsistency));
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+    LOG.info("purged queue {} (lanes {})", queue, lanes.keySet());
+  }
+
+  private static Map<Priority, Long> checkHighestIndices(@Nullable Map<Priority, Long> given) {
+    requireArgument(given, "highestIndex");
+    Map<Priority, Long> lanes = new TreeMap<>(Comparator.comparingInt(Priority::lane));
+    for (Map.Entry<Priority, Long> e : given.entrySet()) {
+      requireArgument(e.getKey(), "highestIndex");
+      requireArgument(e.getValue(), "highestIndex");
+      long base = e.getKey().base();
+      if (e.getValue() < base || e.getValue() > base + Priority.LANE_SIZE - 1) {
+        throw new InvalidArgumentException(
+            "highestIndex",
+            "index of lane "
+                + e.getKey()
+                + " must be "
+                + base
+                + " (none) to "
+                + (base + Priority.LANE_SIZE - 1)
+                + ", was "
+                + e.getValue());
+      }
+      lanes.put(e.getKey(), e.getValue());
+    }
+    return lanes;
+  }
+
+  /** Whether a bucket holds a task or an outcome: two reads of at most one row, concurrently. */
+  private boolean bucketHoldsRows(Statements s, QueueRef queue, long bucket, String what) {
+    List<CompletableFuture<AsyncResultSet>> reads = new ArrayList<>(2);
+    for (PreparedStatement read : List.of(s.selectHighest(), s.selectAnyOutcome())) {
+      reads.add(
+          session
+              .executeAsync(
+                  read.boundStatementBuilder()
+                      .setString(0, queue.owner())
+                      .setString(1, queue.service())
+                      .setLong(2, bucket)
+                      .setConsistencyLevel(readConsistency)
+                      .setTimeout(requestTimeout)
+                      .setIdempotence(true)
+                      .build())
+              .toCompletableFuture());
+    }
+    await(reads, what);
+    return reads.stream().anyMatch(r -> r.join().one() != null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One read of the owner's partition of table {@code queues}, at the read consistency, all
+   * pages; sorted by {@link String#compareTo}.
+   *
+   * @throws InvalidArgumentException naming {@code owner} when it is null or blank
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public List<String> services(String owner) {
+    requireOpen();
+    requireArgument(owner, "owner");
+    if (owner.isBlank()) {
+      throw new InvalidArgumentException("owner", "must not be blank");
+    }
+    String what = "services of owner " + owner;
+    try {
+      BoundStatement read =
+          statements()
+              .selectServices()
+              .boundStatementBuilder()
+              .setString(0, owner)
+              .setConsistencyLevel(readConsistency)
+              .setTimeout(requestTimeout)
+              .setIdempotence(true)
+              .build();
+      List<String> names = new ArrayList<>();
+      for (Row row : session.execute(read)) {
+        names.add(row.getString(0));
+      }
+      names.sort(Comparator.naturalOrder());
+      return List.copyOf(names);
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Keeps {@code origin} and {@code nextTick} to the millisecond (Cassandra's {@code timestamp};
+   * finer parts are truncated). A lightweight transaction, so that it is ordered with {@link
+   * #advanceSchedule} and {@link #deleteSchedule} on the same row: {@code INSERT ... IF NOT
+   * EXISTS}, and where the schedule exists {@code UPDATE ... IF EXISTS} (two round trips of Paxos).
+   * Where a concurrent call created or deleted the same schedule between the two, this call counts
+   * as having happened just before that one. The row has no TTL.
+   *
+   * @throws InvalidArgumentException naming {@code queue} or {@code schedule} when one is null, or
+   *     {@code schedule} when its id is blank or a time is beyond Cassandra's range
+   * @throws BackendUnavailableException when Cassandra fails (the schedule may have been written)
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public void putSchedule(QueueRef queue, StoredSchedule schedule) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    requireArgument(schedule, "schedule");
+    if (schedule.id().isBlank()) {
+      throw new InvalidArgumentException("schedule", "id must not be blank");
+    }
+    Instant origin = Instant.ofEpochMilli(epochMillis(schedule.origin(), "schedule"));
+    Instant nextTick = Instant.ofEpochMilli(epochMillis(schedule.nextTick(), "schedule"));
+    String what = "putSchedule of " + schedule.id() + " of queue " + queue;
+    try {
+      Statements s = statements();
+      boolean inserted =
+          session
+              .execute(
+                  lightweight(
+                      s.insertScheduleIfAbsent()
+                          .boundStatementBuilder()
+                          .setString(0, queue.owner())
+                          .setString(1, queue.service())
+                          .setString(2, schedule.id())
+                          .setString(3, schedule.spec())
+                          .setByteBuffer(4, ByteBuffer.wrap(schedule.template()))
+                          .setInstant(5, origin)
+                          .setInstant(6, nextTick)))
+              .wasApplied();
+      if (!inserted) {
+        session.execute(
+            lightweight(
+                s.updateScheduleIfPresent()
+                    .boundStatementBuilder()
+                    .setString(0, schedule.spec())
+                    .setByteBuffer(1, ByteBuffer.wrap(schedule.template()))
+                    .setInstant(2, origin)
+                    .setInstant(3, nextTick)
+                    .setString(4, queue.owner())
+                    .setString(5, queue.service())
+                    .setString(6, schedule.id())));
+      }
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lightweight transaction, {@code DELETE ... IF EXISTS}.
+   *
+   * @throws InvalidArgumentException naming {@code queue} or {@code id} when one is null
+   * @throws BackendUnavailableException when Cassandra fails (the schedule may have been deleted)
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public boolean deleteSchedule(QueueRef queue, String id) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    requireArgument(id, "id");
+    String what = "deleteSchedule of " + id + " of queue " + queue;
+    try {
+      return session
+          .execute(
+              lightweight(
+                  statements()
+                      .deleteScheduleIfPresent()
+                      .boundStatementBuilder()
+                      .setString(0, queue.owner())
+                      .setString(1, queue.service())
+                      .setString(2, id)))
+          .wasApplied();
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One read of the queue's partition of table {@code schedules}, at the read consistency (not
+   * serial: a tick read from a replica that lags makes {@link #advanceSchedule} fail, never succeed
+   * twice). Times are in milliseconds.
+   *
+   * @throws InvalidArgumentException naming {@code queue} when it is null
+   * @throws BackendUnavailableException when Cassandra fails
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public List<StoredSchedule> schedules(QueueRef queue) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    String what = "schedules of queue " + queue;
+    try {
+      List<StoredSchedule> found = new ArrayList<>();
+      for (Row row :
+          session.execute(bindQueue(statements().selectSchedules(), queue, readConsistency))) {
+        String id = row.getString("id");
+        String spec = row.getString("spec");
+        ByteBuffer template = row.getByteBuffer("template");
+        Instant origin = row.getInstant("origin");
+        Instant nextTick = row.getInstant("next_tick");
+        if (id == null || spec == null || template == null || origin == null || nextTick == null) {
+          // only a tick claimed while a purge deleted the partition leaves such a row
+          LOG.warn("schedule row {} of {} is incomplete; ignored", id, queue);
+          continue;
+        }
+        found.add(new StoredSchedule(id, spec, bytes(template), origin, nextTick));
+      }
+      return List.copyOf(found);
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lightweight transaction, {@code UPDATE ... SET next_tick = ? ... IF next_tick = ?}, at
+   * millisecond precision: {@code expected} matches a stored tick in the same millisecond, and
+   * {@code next} is stored truncated to the millisecond. Never retried by the driver: after a
+   * timeout the claim may or may not have been applied, and the call fails.
+   *
+   * @throws InvalidArgumentException naming {@code queue}, {@code id}, {@code expected} or {@code
+   *     next} when one is null or beyond Cassandra's range, or {@code next} when it is not at least
+   *     a millisecond after {@code expected}
+   * @throws BackendUnavailableException when Cassandra fails, including a timeout of the
+   *     transaction (whether the tick moved is then unknown)
+   * @throws IllegalStateException when the store is closed
+   */
+  @Override
+  public boolean advanceSchedule(QueueRef queue, String id, Instant expected, Instant next) {
+    requireOpen();
+    requireArgument(queue, "queue");
+    requireArgument(id, "id");
+    requireArgument(expected, "expected");
+    requireArgument(next, "next");
+    long expectedMillis = epochMillis(expected, "expected");
+    long nextMillis = epochMillis(next, "next");
+    if (nextMillis == expectedMillis) {
+      throw new InvalidArgumentException(
+          "next",
+          "must differ from expected ("
+              + Instant.ofEpochMilli(expectedMillis)
+              + ") by a millisecond or more, was "
+              + next);
+    }
+    String what = "advanceSchedule of " + id + " of queue " + queue + " from " + expected;
+    try {
+      return session
+          .execute(
+              lightweight(
+                  statements()
+                      .advanceSchedule()
+                      .boundStatementBuilder()
+                      .setInstant(0, Instant.ofEpochMilli(nextMillis))
+                      .setString(1, queue.owner())
+                      .setString(2, queue.service())
+                      .setString(3, id)
+                      .setInstant(4, Instant.ofEpochMilli(expectedMillis))))
+          .wasApplied();
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // settings and lifecycle
 
   /**
-   * The keyspace of the two tables.
+   * The keyspace of the store's tables.
    *
    * @return the keyspace name
    */
@@ -839,12 +1295,21 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
             .setByteBuffer(4, ByteBuffer.wrap(t.value()))
             .setInstant(6, Instant.ofEpochMilli(epochMillis(at, "tasks")))
             .setInt(7, at.getNano() % 1_000_000)
-            .setInt(8, ttlSeconds)
+            .setInt(12, ttlSeconds)
             .setConsistencyLevel(writeConsistency)
             .setTimeout(requestTimeout)
             .setIdempotence(true);
-    // an absent token stays unset: binding null would write a tombstone
+    // absent values stay unset: binding null would write a tombstone
     t.token().ifPresent(token -> b.setByteBuffer(5, ByteBuffer.wrap(token)));
+    t.notBefore()
+        .ifPresent(
+            nb ->
+                b.setInstant(8, Instant.ofEpochMilli(epochMillis(nb, "tasks")))
+                    .setInt(9, nb.getNano() % 1_000_000));
+    t.group().ifPresent(g -> b.setString(10, g));
+    if (t.maxDeliveries() != 0) {
+      b.setInt(11, t.maxDeliveries());
+    }
     return b.build();
   }
 
@@ -854,6 +1319,45 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
         .setConsistencyLevel(writeConsistency)
         .setTimeout(requestTimeout)
         .setIdempotence(true)
+        .build();
+  }
+
+  /** Deletes the partitions of both tables from bucket {@code from} to {@code to}, inclusive. */
+  private void deleteBuckets(Statements s, QueueRef queue, long from, long to, String what) {
+    List<Statement<?>> deletes = new ArrayList<>(DELETES_IN_FLIGHT);
+    for (long b = from; b <= to; b++) {
+      deletes.add(bindDelete(s.deleteTasks(), queue, b));
+      deletes.add(bindDelete(s.deleteOutcomes(), queue, b));
+      if (deletes.size() >= DELETES_IN_FLIGHT) {
+        executeAll(deletes, what);
+        deletes.clear();
+      }
+    }
+    executeAll(deletes, what);
+  }
+
+  /** A statement on one queue's row or partition ({@code owner = ? AND service = ?}). */
+  private BoundStatement bindQueue(
+      PreparedStatement statement, QueueRef queue, ConsistencyLevel consistency) {
+    return statement
+        .boundStatementBuilder()
+        .setString(0, queue.owner())
+        .setString(1, queue.service())
+        .setConsistencyLevel(consistency)
+        .setTimeout(requestTimeout)
+        .setIdempotence(true)
+        .build();
+  }
+
+  /**
+   * A lightweight transaction, as {@link #createQueueMark} sends it: the commit at the write
+   * consistency, the Paxos phase at the session's serial consistency, not idempotent (a retry could
+   * report a write of its own first attempt as someone else's).
+   */
+  private BoundStatement lightweight(BoundStatementBuilder b) {
+    return b.setConsistencyLevel(writeConsistency)
+        .setTimeout(requestTimeout)
+        .setIdempotence(false)
         .build();
   }
 
@@ -919,12 +1423,18 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
       return Optional.empty();
     }
     ByteBuffer token = row.getByteBuffer("task_token");
+    Instant notBefore = row.getInstant("not_before");
     return Optional.of(
         new StoredTask(
             idx,
             bytes(value),
             token == null ? Optional.empty() : Optional.of(bytes(token)),
-            at.plusNanos(row.getInt("enqueued_at_ns"))));
+            at.plusNanos(row.getInt("enqueued_at_ns")),
+            notBefore == null
+                ? Optional.empty()
+                : Optional.of(notBefore.plusNanos(row.getInt("not_before_ns"))),
+            Optional.ofNullable(row.getString("grp")),
+            row.getInt("max_deliveries")));
   }
 
   private static byte[] bytes(ByteBuffer buffer) {
@@ -967,7 +1477,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     for (Row row : rows) {
       comments.put(row.getString("table_name"), Objects.toString(row.getString("comment"), ""));
     }
-    for (String table : List.of(Schema.TASKS, Schema.OUTCOMES, Schema.QUEUES)) {
+    for (String table : List.of(Schema.TASKS, Schema.OUTCOMES, Schema.QUEUES, Schema.SCHEDULES)) {
       String comment = comments.get(table);
       if (comment == null) {
         throw new BackendUnavailableException(
@@ -982,7 +1492,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 + "'",
             null);
       }
-      if (table.equals(Schema.QUEUES)) {
+      if (table.equals(Schema.QUEUES) || table.equals(Schema.SCHEDULES)) {
         continue; // no buckets there
       }
       Optional<Long> declared = Schema.bucketSizeOf(comment);
@@ -1008,20 +1518,39 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 + ", or another keyspace");
       }
     }
+    List<String> missing = missingTaskColumns();
+    if (!missing.isEmpty()) {
+      throw new BackendUnavailableException(
+          FailureTranslator.BACKEND,
+          "table "
+              + keyspace
+              + "."
+              + Schema.TASKS
+              + " lacks the columns "
+              + missing
+              + " of this version: run CassandraTaskStore.createSchema() once (it adds them), or "
+              + Schema.addTaskColumnsDdl(keyspace, missing),
+          null);
+    }
   }
 
   private Statements prepareAll() {
     String tasks = keyspace + "." + Schema.TASKS;
     String outcomes = keyspace + "." + Schema.OUTCOMES;
     String queues = keyspace + "." + Schema.QUEUES;
-    String taskColumns = "idx, value, task_token, enqueued_at, enqueued_at_ns";
+    String schedules = keyspace + "." + Schema.SCHEDULES;
+    String taskColumns =
+        "idx, value, task_token, enqueued_at, enqueued_at_ns,"
+            + " not_before, not_before_ns, grp, max_deliveries";
     String partition = " WHERE owner = ? AND service = ? AND bucket = ?";
+    String queue = " WHERE owner = ? AND service = ?";
     List<String> cql =
         List.of(
             "INSERT INTO "
                 + tasks
-                + " (owner, service, bucket, idx, value, task_token, enqueued_at, enqueued_at_ns)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?",
+                + " (owner, service, bucket, idx, value, task_token, enqueued_at, enqueued_at_ns,"
+                + " not_before, not_before_ns, grp, max_deliveries)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TTL ?",
             "SELECT " + taskColumns + " FROM " + tasks + partition + " AND idx = ?",
             "SELECT " + taskColumns + " FROM " + tasks + partition + " AND idx >= ? AND idx <= ?",
             "INSERT INTO "
@@ -1038,14 +1567,29 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 + queues
                 + " (owner, service, allocated, lowest_unfinished, updated)"
                 + " VALUES (?, ?, ?, ?, ?) IF NOT EXISTS",
+            "UPDATE " + queues + " SET allocated = ?, lowest_unfinished = ?, updated = ?" + queue,
+            "SELECT allocated, lowest_unfinished FROM " + queues + queue,
+            "SELECT idx FROM " + tasks + partition + " ORDER BY idx DESC LIMIT 1",
+            "SELECT worker, outcome, completed_at, completed_at_ns FROM "
+                + outcomes
+                + partition
+                + " AND idx = ?",
+            "SELECT idx FROM " + outcomes + partition + " LIMIT 1",
+            "DELETE FROM " + queues + queue,
+            "SELECT service FROM " + queues + " WHERE owner = ?",
+            "INSERT INTO "
+                + schedules
+                + " (owner, service, id, spec, template, origin, next_tick)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
             "UPDATE "
-                + queues
-                + " SET allocated = ?, lowest_unfinished = ?, updated = ?"
-                + " WHERE owner = ? AND service = ?",
-            "SELECT allocated, lowest_unfinished FROM "
-                + queues
-                + " WHERE owner = ? AND service = ?",
-            "SELECT idx FROM " + tasks + partition + " ORDER BY idx DESC LIMIT 1");
+                + schedules
+                + " SET spec = ?, template = ?, origin = ?, next_tick = ?"
+                + queue
+                + " AND id = ? IF EXISTS",
+            "DELETE FROM " + schedules + queue + " AND id = ? IF EXISTS",
+            "DELETE FROM " + schedules + queue,
+            "SELECT id, spec, template, origin, next_tick FROM " + schedules + queue,
+            "UPDATE " + schedules + " SET next_tick = ?" + queue + " AND id = ? IF next_tick = ?");
     List<CompletableFuture<PreparedStatement>> prepared =
         cql.stream()
             .map(q -> session.prepareAsync(q).toCompletableFuture())
@@ -1055,7 +1599,8 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     LOG.debug("prepared {} statements on keyspace {}", p.size(), keyspace);
     return new Statements(
         p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), p.get(5), p.get(6), p.get(7), p.get(8),
-        p.get(9), p.get(10));
+        p.get(9), p.get(10), p.get(11), p.get(12), p.get(13), p.get(14), p.get(15), p.get(16),
+        p.get(17), p.get(18), p.get(19), p.get(20));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1166,7 +1711,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     }
 
     /**
-     * The keyspace of the two tables (default {@value CassandraTaskStore#DEFAULT_KEYSPACE}).
+     * The keyspace of the store's tables (default {@value CassandraTaskStore#DEFAULT_KEYSPACE}).
      *
      * @param keyspace 1 to 48 characters: lowercase letters, digits and {@code _}, starting with a
      *     letter

@@ -1,6 +1,8 @@
 package io.workqueue.cassandra;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,22 @@ final class Schema {
   static final String TASKS = "tasks";
   static final String OUTCOMES = "outcomes";
   static final String QUEUES = "queues";
+  static final String SCHEDULES = "schedules";
+
+  /**
+   * Columns of {@code tasks} added after its first version, with their types, in DDL order: {@code
+   * createSchema()} adds those an existing table lacks.
+   */
+  static final Map<String, String> LATER_TASK_COLUMNS = laterTaskColumns();
+
+  private static Map<String, String> laterTaskColumns() {
+    Map<String, String> columns = new LinkedHashMap<>();
+    columns.put("not_before", "timestamp");
+    columns.put("not_before_ns", "int");
+    columns.put("grp", "text");
+    columns.put("max_deliveries", "int");
+    return Collections.unmodifiableMap(columns);
+  }
 
   private static final Pattern BUCKET_SIZE = Pattern.compile("bucket_size=(\\d+)");
 
@@ -62,6 +80,9 @@ final class Schema {
         + " ("
         + "owner text, service text, bucket bigint, idx bigint, "
         + "value blob, task_token blob, enqueued_at timestamp, enqueued_at_ns int, "
+        + LATER_TASK_COLUMNS.entrySet().stream()
+            .map(e -> e.getKey() + " " + e.getValue() + ", ")
+            .collect(Collectors.joining())
         + "PRIMARY KEY ((owner, service, bucket), idx)"
         + ") WITH comment = '"
         + comment("sealed tasks", bucketSize)
@@ -82,7 +103,6 @@ final class Schema {
         + "'";
   }
 
-  /** Every statement {@code createSchema()} runs, in order. */
   static String queuesDdl(String keyspace) {
     return "CREATE TABLE IF NOT EXISTS "
         + keyspace
@@ -94,6 +114,38 @@ final class Schema {
         + ") WITH comment = 'WorkQueue queues and their progress, to rebuild lost bookkeeping'";
   }
 
+  static String schedulesDdl(String keyspace) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + keyspace
+        + "."
+        + SCHEDULES
+        + " ("
+        + "owner text, service text, id text, "
+        + "spec text, template blob, origin timestamp, next_tick timestamp, "
+        + "PRIMARY KEY ((owner, service), id)"
+        + ") WITH comment = 'WorkQueue repeating tasks: sealed templates and their next ticks'";
+  }
+
+  /**
+   * The DDL that adds columns to an existing {@code tasks} table.
+   *
+   * @param keyspace the keyspace
+   * @param missing names of {@link #LATER_TASK_COLUMNS} the table lacks, one or more
+   * @return an {@code ALTER TABLE ... ADD (...)} statement
+   */
+  static String addTaskColumnsDdl(String keyspace, List<String> missing) {
+    return "ALTER TABLE "
+        + keyspace
+        + "."
+        + TASKS
+        + " ADD ("
+        + missing.stream()
+            .map(c -> c + " " + LATER_TASK_COLUMNS.get(c))
+            .collect(Collectors.joining(", "))
+        + ")";
+  }
+
+  /** Every statement {@code createSchema()} runs, in order. */
   static List<String> statements(
       String keyspace, Replication replication, long bucketSize, boolean createKeyspace) {
     List<String> ddl = new ArrayList<>();
@@ -103,6 +155,7 @@ final class Schema {
     ddl.add(tasksDdl(keyspace, bucketSize));
     ddl.add(outcomesDdl(keyspace, bucketSize));
     ddl.add(queuesDdl(keyspace));
+    ddl.add(schedulesDdl(keyspace));
     return List.copyOf(ddl);
   }
 

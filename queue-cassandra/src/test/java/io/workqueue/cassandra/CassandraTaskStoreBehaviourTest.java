@@ -9,15 +9,19 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.InvalidArgumentException;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
 import io.workqueue.spi.StoredOutcome;
+import io.workqueue.spi.StoredSchedule;
 import io.workqueue.spi.StoredTask;
 import io.workqueue.testkit.TestQueues;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -238,6 +242,196 @@ class CassandraTaskStoreBehaviourTest {
   }
 
   @Nested
+  @DisplayName("purge")
+  class Purge {
+    @Test
+    @DisplayName(
+        "deletes whole partitions of every lane given, upward over one empty partition, and"
+            + " stops after two empty ones")
+    void partitions() {
+      QueueRef q = TestQueues.fresh();
+      QueueRef other = TestQueues.fresh();
+      long high = Priority.HIGH.base();
+      for (QueueRef x : List.of(q, other)) {
+        small.createQueueMark(x);
+        small.put(x, tasks(1, 15)); // buckets 0 and 1
+        small.put(x, tasks(high + 1, high + 12));
+        small.putOutcome(x, new StoredOutcome(12, "w", new byte[] {1}, T0));
+        small.putSchedule(x, new StoredSchedule("s", "every PT1M", new byte[] {1}, T0, T0));
+      }
+      small.put(q, tasks(25, 26)); // bucket 2: right above the highest index given
+      small.putOutcome(q, new StoredOutcome(47, "w", new byte[] {1}, T0)); // bucket 4, 3 empty
+      small.put(q, tasks(75, 75)); // bucket 7, after two empty buckets: not looked for
+
+      small.purge(q, Map.of(Priority.NORMAL, 15L, Priority.HIGH, high + 12));
+
+      for (long bucket : new long[] {0, 1, 2, 4}) {
+        assertThat(rowsInPartition("tasks", q, bucket)).as("bucket %d", bucket).isZero();
+        assertThat(rowsInPartition("outcomes", q, bucket)).as("bucket %d", bucket).isZero();
+      }
+      assertThat(rowsInPartition("tasks", q, high / 10)).isZero();
+      assertThat(rowsInPartition("tasks", q, high / 10 + 1)).isZero();
+      assertThat(small.get(q, 75)).as("beyond two empty partitions").isPresent();
+      assertThat(small.queueMark(q)).isEmpty();
+      assertThat(small.schedules(q)).isEmpty();
+
+      assertThat(rowsInPartition("tasks", other, 0)).isEqualTo(9);
+      assertThat(rowsInPartition("tasks", other, 1)).isEqualTo(6);
+      assertThat(rowsInPartition("tasks", other, high / 10)).isEqualTo(9);
+      assertThat(rowsInPartition("tasks", other, high / 10 + 1)).isEqualTo(3);
+      assertThat(small.outcomes(other, 12)).hasSize(1);
+      assertThat(small.queueMark(other)).isPresent();
+      assertThat(small.schedules(other)).hasSize(1);
+    }
+  }
+
+  @Nested
+  @DisplayName("scheduling columns")
+  class SchedulingColumns {
+    @Test
+    @DisplayName("task metadata carries the store's TTL; absent metadata writes no cell")
+    void metadataCells() {
+      QueueRef q = TestQueues.fresh();
+      store()
+          .put(
+              q,
+              List.of(
+                  new StoredTask(
+                      1,
+                      new byte[] {1},
+                      Optional.empty(),
+                      T0,
+                      Optional.of(T0.plusSeconds(5)),
+                      Optional.of("g"),
+                      3),
+                  task(2)));
+      Row full = tasksRow(q, 1);
+      for (String column : List.of("not_before", "not_before_ns", "grp", "max_deliveries")) {
+        assertThat(full.getObject("ttl_" + column))
+            .as("TTL of %s", column)
+            .isInstanceOfSatisfying(
+                Integer.class, ttl -> assertThat(ttl).isBetween(7 * 86_400 - 60, 7 * 86_400));
+      }
+      Row plain = tasksRow(q, 2);
+      for (String column : List.of("not_before", "not_before_ns", "grp", "max_deliveries")) {
+        assertThat(plain.getObject(column)).as("cell %s", column).isNull();
+        assertThat(plain.getObject("wt_" + column)).as("write time of %s", column).isNull();
+      }
+    }
+
+    private Row tasksRow(QueueRef q, long index) {
+      StringBuilder columns = new StringBuilder("not_before, not_before_ns, grp, max_deliveries");
+      for (String c : List.of("not_before", "not_before_ns", "grp", "max_deliveries")) {
+        columns.append(", TTL(").append(c).append(") AS ttl_").append(c);
+        columns.append(", WRITETIME(").append(c).append(") AS wt_").append(c);
+      }
+      return TestCassandra.session()
+          .execute(
+              SimpleStatement.newInstance(
+                  "SELECT "
+                      + columns
+                      + " FROM "
+                      + TestCassandra.KEYSPACE
+                      + ".tasks WHERE owner = ? AND service = ? AND bucket = 0 AND idx = ?",
+                  q.owner(),
+                  q.service(),
+                  index))
+          .one();
+    }
+
+    @Test
+    @DisplayName("schedules do not expire")
+    void schedulesKeep() {
+      QueueRef q = TestQueues.fresh();
+      store().putSchedule(q, new StoredSchedule("s", "every PT1M", new byte[] {1}, T0, T0));
+      store().advanceSchedule(q, "s", T0, T0.plusSeconds(60));
+      Row row =
+          TestCassandra.session()
+              .execute(
+                  SimpleStatement.newInstance(
+                      "SELECT TTL(spec), TTL(next_tick) FROM "
+                          + TestCassandra.KEYSPACE
+                          + ".schedules WHERE owner = ? AND service = ? AND id = 's'",
+                      q.owner(),
+                      q.service()))
+              .one();
+      assertThat(row.getObject(0)).isNull();
+      assertThat(row.getObject(1)).isNull();
+    }
+
+    @Test
+    @DisplayName(
+        "a keyspace of the previous version is refused with a hint, and createSchema upgrades it")
+    void upgrade() {
+      CqlSession session = TestCassandra.session();
+      String ks = "wq_test_upgrade";
+      session.execute(
+          "CREATE KEYSPACE IF NOT EXISTS "
+              + ks
+              + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      session.execute(
+          "CREATE TABLE "
+              + ks
+              + ".tasks (owner text, service text, bucket bigint, idx bigint, value blob,"
+              + " task_token blob, enqueued_at timestamp, enqueued_at_ns int,"
+              + " PRIMARY KEY ((owner, service, bucket), idx))"
+              + " WITH comment = 'WorkQueue sealed tasks. bucket_size=1000'");
+      session.execute(
+          "CREATE TABLE "
+              + ks
+              + ".outcomes (owner text, service text, bucket bigint, idx bigint, worker text,"
+              + " outcome blob, completed_at timestamp, completed_at_ns int,"
+              + " PRIMARY KEY ((owner, service, bucket), idx, worker))"
+              + " WITH comment = 'WorkQueue sealed outcomes. bucket_size=1000'");
+      session.execute(
+          "CREATE TABLE "
+              + ks
+              + ".queues (owner text, service text, allocated bigint, lowest_unfinished bigint,"
+              + " updated timestamp, PRIMARY KEY (owner, service))");
+      QueueRef q = TestQueues.fresh();
+      StoredTask old = task(1);
+      session.execute(
+          SimpleStatement.newInstance(
+              "INSERT INTO "
+                  + ks
+                  + ".tasks (owner, service, bucket, idx, value, enqueued_at, enqueued_at_ns)"
+                  + " VALUES (?, ?, 0, 1, ?, ?, ?)",
+              q.owner(),
+              q.service(),
+              ByteBuffer.wrap(old.value()),
+              old.enqueuedAt().truncatedTo(ChronoUnit.MILLIS),
+              old.enqueuedAt().getNano() % 1_000_000));
+
+      CassandraTaskStore before = TestCassandra.onSharedSession(ks).build();
+      assertThatThrownBy(() -> before.get(q, 1))
+          .isInstanceOf(BackendUnavailableException.class)
+          .hasMessageContaining(ks + ".schedules does not exist")
+          .hasMessageContaining("createSchema");
+      session.execute(
+          "CREATE TABLE "
+              + ks
+              + ".schedules (owner text, service text, id text, spec text, template blob,"
+              + " origin timestamp, next_tick timestamp, PRIMARY KEY ((owner, service), id))");
+      CassandraTaskStore lacking = TestCassandra.onSharedSession(ks).build();
+      assertThatThrownBy(() -> lacking.get(q, 1))
+          .isInstanceOf(BackendUnavailableException.class)
+          .hasMessageContaining(
+              "lacks the columns [not_before, not_before_ns, grp, max_deliveries]")
+          .hasMessageContaining("ALTER TABLE " + ks + ".tasks ADD (not_before timestamp");
+
+      CassandraTaskStore upgraded = TestCassandra.onSharedSession(ks).build();
+      upgraded.createSchema();
+      upgraded.createSchema();
+      assertThat(upgraded.get(q, 1)).contains(old);
+      StoredTask delayed =
+          new StoredTask(
+              2, new byte[] {2}, Optional.empty(), T0, Optional.of(T0), Optional.of("g"), 2);
+      upgraded.put(q, List.of(delayed));
+      assertThat(upgraded.get(q, 2)).contains(delayed);
+    }
+  }
+
+  @Nested
   @DisplayName("outcomes")
   class Outcomes {
     @Test
@@ -420,7 +614,7 @@ class CassandraTaskStoreBehaviourTest {
     void tablesOnlyWithoutKeyspace() {
       CassandraTaskStore tablesOnly =
           TestCassandra.onSharedSession("wq_test_no_keyspace").createKeyspace(false).build();
-      assertThat(tablesOnly.schemaCql()).hasSize(3);
+      assertThat(tablesOnly.schemaCql()).hasSize(4);
       assertThatThrownBy(tablesOnly::createSchema)
           .isInstanceOf(BackendUnavailableException.class)
           .hasMessageContaining("wq_test_no_keyspace");

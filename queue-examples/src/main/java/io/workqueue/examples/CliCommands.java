@@ -7,12 +7,14 @@ import io.workqueue.InvalidArgumentException;
 import io.workqueue.Lease;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
+import io.workqueue.Priority;
 import io.workqueue.QueueInfo;
 import io.workqueue.QueueRef;
 import io.workqueue.Task;
 import io.workqueue.WorkQueue;
 import io.workqueue.crypto.MasterKey;
 import io.workqueue.crypto.TinkKeyProvider;
+import io.workqueue.examples.WorkQueueCli.KeyUse;
 import io.workqueue.spi.StoredTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,103 +22,65 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
-/** The commands of {@link WorkQueueCli}, one nested class each. */
+/**
+ * The task commands of {@link WorkQueueCli}, one nested class each, and what every command shares;
+ * the queue administration commands are in {@link CliAdminCommands}.
+ */
 final class CliCommands {
   private CliCommands() {}
 
-  private static final String QUEUE_HELP = "The queue, as OWNER/SERVICE (e.g. acme/billing).";
+  static final String QUEUE_HELP = "The queue, as OWNER/SERVICE (e.g. acme/billing).";
 
-  // ------------------------------------------------------------------------------------ info
+  /** Why a queue does not exist, in the words of the commands' messages and help. */
+  static final String NO_QUEUE = "never added to, or purged";
 
-  @Command(
-      name = "info",
-      description =
-          "Shows each queue's counters: the highest index added, the highest fetched, tasks"
-              + " waiting and leases in flight.")
-  static final class Info implements Callable<Integer> {
+  // ---------------------------------------------------------------- shared by the commands
+
+  /** A command: runs in the CLI that parsed it. */
+  abstract static class CliCommand implements Callable<Integer> {
     @ParentCommand WorkQueueCli cli;
 
-    @Parameters(
-        paramLabel = "QUEUE",
-        arity = "1..*",
-        converter = Converters.Queue.class,
-        description = "One or more queues, as OWNER/SERVICE.")
-    List<QueueRef> queues;
+    @Spec CommandSpec spec;
 
-    @Override
-    public Integer call() {
-      return cli.withSession(
-          false,
-          false,
-          s -> {
-            TextTable table = infoTable(false);
-            ArrayNode json = Converters.JSON.createArrayNode();
-            for (QueueRef q : queues) {
-              QueueInfo info = s.queue().info(q);
-              addInfo(table, json, info, Optional.empty());
-            }
-            cli.print(table, json);
-            return ExitCode.OK;
-          });
+    /** A usage error of this command (exit code 2): its message, then where to find help. */
+    ParameterException usage(String message) {
+      return new ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * Refuses to destroy anything without {@code --yes}, before connecting (exit code 2).
+     *
+     * @param what what the command would destroy: "this drops queue acme/billing"
+     * @param hint appended to the message, or empty
+     */
+    void requireYes(boolean yes, String what, String hint) {
+      if (!yes) {
+        throw usage(what + " for good: add --yes to confirm (nothing was changed" + hint + ")");
+      }
     }
   }
 
-  private static TextTable infoTable(boolean withRate) {
-    return withRate
-        ? new TextTable("queue", "index", "fetched", "waiting", "in flight", "expired", "fetched/s")
-        : new TextTable("queue", "index", "fetched", "waiting", "in flight", "expired");
-  }
-
-  private static void addInfo(
-      TextTable table, ArrayNode json, QueueInfo info, Optional<Double> fetchedPerSecond) {
-    Instant now = Instant.now();
-    long expired = info.leases().stream().filter(l -> l.expiredAt(now)).count();
-    if (fetchedPerSecond.isPresent()) {
-      table.row(
-          info.queue(),
-          info.index(),
-          info.fetched(),
-          info.waiting(),
-          info.inFlight(),
-          expired,
-          String.format(Locale.ROOT, "%.1f", fetchedPerSecond.get()));
-    } else {
-      table.row(
-          info.queue(), info.index(), info.fetched(), info.waiting(), info.inFlight(), expired);
-    }
-    ObjectNode o = json.addObject();
-    o.put("queue", info.queue().toString());
-    o.put("owner", info.queue().owner());
-    o.put("service", info.queue().service());
-    o.put("index", info.index());
-    o.put("fetched", info.fetched());
-    o.put("waiting", info.waiting());
-    o.put("inFlight", info.inFlight());
-    o.put("expiredLeases", expired);
-    fetchedPerSecond.ifPresent(r -> o.put("fetchedPerSecond", r));
-  }
-
-  // ------------------------------------------------------------------------------------- add
-
-  @Command(
-      name = "add",
-      description =
-          "Adds a task: seals its value (and token) with the owner's key; prints its index.")
-  static final class Add implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
+  /** A command on one queue, given first. */
+  abstract static class QueueCommand extends CliCommand {
     @Parameters(
         index = "0",
         paramLabel = "QUEUE",
@@ -124,13 +88,65 @@ final class CliCommands {
         description = QUEUE_HELP)
     QueueRef queue;
 
-    @Parameters(
-        index = "1",
-        paramLabel = "VALUE",
-        converter = Converters.Json.class,
-        description = "The task's value as JSON, e.g. '{\"invoice\":42}' or '\"text\"'.")
-    JsonNode value;
+    /** A JSON object naming the queue: the start of most results. */
+    ObjectNode result() {
+      ObjectNode json = Converters.JSON.createObjectNode();
+      json.put("queue", queue.toString());
+      return json;
+    }
+  }
 
+  /** A command on one or more queues. */
+  abstract static class QueuesCommand extends CliCommand {
+    @Parameters(
+        paramLabel = "QUEUE",
+        arity = "1..*",
+        converter = Converters.Queue.class,
+        description = "One or more queues, as OWNER/SERVICE.")
+    List<QueueRef> queues;
+  }
+
+  /**
+   * Runs a library call on a flag's value; where the library refuses it, names the flag instead of
+   * the library's argument, so that the message says what to change on the command line.
+   */
+  static <T> T flag(String flag, Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (InvalidArgumentException e) {
+      String prefix = e.argument() + ": ";
+      String reason =
+          e.getMessage().startsWith(prefix)
+              ? e.getMessage().substring(prefix.length())
+              : e.getMessage();
+      throw new InvalidArgumentException(flag, reason, e);
+    }
+  }
+
+  /**
+   * Checks an id argument (a schedule's) before connecting: letters, digits, '.', '_' and '-', the
+   * rules of a queue's own ids, which {@link QueueRef} checks.
+   */
+  static String requireId(String argument, String id) {
+    return flag(argument, () -> QueueRef.of("any", id).service());
+  }
+
+  /** Checks a task index argument before connecting. */
+  static void requireIndex(long index) {
+    if (index < 1) {
+      throw new InvalidArgumentException("INDEX", "must be 1 or more, was " + index);
+    }
+  }
+
+  static String millis(Instant time) {
+    return time.truncatedTo(ChronoUnit.MILLIS).toString();
+  }
+
+  /**
+   * The options of a task that {@code add} and {@code schedule} share: token, lane, group and
+   * delivery limit.
+   */
+  static final class TaskOptions {
     @Option(
         names = "--token",
         paramLabel = "JSON",
@@ -139,28 +155,247 @@ final class CliCommands {
     JsonNode token;
 
     @Option(
+        names = "--priority",
+        paramLabel = "LANE",
+        description =
+            "The lane: URGENT, HIGH, NORMAL, LOW or BULK, served in that order (default NORMAL).")
+    Priority priority;
+
+    @Option(
+        names = "--group",
+        paramLabel = "ID",
+        description =
+            "A concurrency group: at most the queue's group limit (see configure) of its tasks"
+                + " are leased at once.")
+    String group;
+
+    @Option(
+        names = "--max-deliveries",
+        paramLabel = "N",
+        description =
+            "The task's own delivery limit (1 to 1000000), instead of the queue's; after it, the"
+                + " task goes to the dead letters.")
+    Integer maxDeliveries;
+
+    /** The task with these options; checked before anything is written. */
+    NewTask apply(NewTask task) {
+      NewTask t = task;
+      if (token != null) {
+        t = t.token(token);
+      }
+      if (priority != null) {
+        t = t.priority(priority);
+      }
+      if (group != null) {
+        NewTask grouped = t;
+        t = flag("--group", () -> grouped.group(group));
+      }
+      if (maxDeliveries != null) {
+        NewTask limited = t;
+        t = flag("--max-deliveries", () -> limited.maxDeliveries(maxDeliveries));
+      }
+      return t;
+    }
+
+    /** A task's options, for JSON results. */
+    static void describe(NewTask task, ObjectNode json) {
+      json.put("priority", task.priority().name());
+      task.group().ifPresent(g -> json.put("group", g));
+      if (task.maxDeliveries() > 0) {
+        json.put("maxDeliveries", task.maxDeliveries());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------- counters
+
+  /** Queue counters as a table and as a JSON array, for info, queues and watch. */
+  static final class CounterTable {
+    private final boolean withRate;
+    private final TextTable table;
+    private final ArrayNode json = Converters.JSON.createArrayNode();
+
+    CounterTable(boolean withRate) {
+      this.withRate = withRate;
+      List<String> header =
+          new ArrayList<>(
+              List.of(
+                  "queue",
+                  "index",
+                  "fetched",
+                  "waiting",
+                  "in flight",
+                  "expired leases",
+                  "delayed",
+                  "parked",
+                  "dead letters",
+                  "expired tasks",
+                  "paused",
+                  "lanes"));
+      if (withRate) {
+        header.add("fetched/s");
+      }
+      this.table = new TextTable(header.toArray(String[]::new));
+    }
+
+    /** Adds a queue's row; {@code fetchedPerSecond} only where the table has the rate. */
+    void add(QueueInfo info, double fetchedPerSecond) {
+      Instant now = Instant.now();
+      long expiredLeases = info.leases().stream().filter(l -> l.expiredAt(now)).count();
+      String lanes =
+          info.lanes().entrySet().stream()
+              .sorted(Map.Entry.comparingByKey()) // declaration order: the order lanes are served
+              .map(e -> e.getKey() + " " + e.getValue().waiting())
+              .collect(Collectors.joining(", "));
+      List<Object> cells =
+          new ArrayList<>(
+              List.of(
+                  info.queue(),
+                  info.index(),
+                  info.fetched(),
+                  info.waiting(),
+                  info.inFlight(),
+                  expiredLeases,
+                  info.delayed(),
+                  info.parked(),
+                  info.deadLetters(),
+                  info.expired(),
+                  info.paused() ? "yes" : "no",
+                  lanes));
+      if (withRate) {
+        cells.add(String.format(Locale.ROOT, "%.1f", fetchedPerSecond));
+      }
+      table.row(cells.toArray());
+
+      ObjectNode o = json.addObject();
+      o.put("queue", info.queue().toString());
+      o.put("owner", info.queue().owner());
+      o.put("service", info.queue().service());
+      o.put("index", info.index());
+      o.put("fetched", info.fetched());
+      o.put("waiting", info.waiting());
+      o.put("inFlight", info.inFlight());
+      o.put("expiredLeases", expiredLeases);
+      o.put("delayed", info.delayed());
+      o.put("parked", info.parked());
+      o.put("deadLetters", info.deadLetters());
+      o.put("expiredTasks", info.expired());
+      o.put("paused", info.paused());
+      ObjectNode byLane = o.putObject("lanes");
+      info.lanes().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e -> {
+                ObjectNode lane = byLane.putObject(e.getKey().name());
+                lane.put("index", e.getValue().index());
+                lane.put("fetched", e.getValue().fetched());
+                lane.put("waiting", e.getValue().waiting());
+              });
+      if (withRate) {
+        o.put("fetchedPerSecond", fetchedPerSecond);
+      }
+    }
+
+    boolean isEmpty() {
+      return table.isEmpty();
+    }
+
+    String render() {
+      return table.render();
+    }
+
+    ArrayNode json() {
+      return json;
+    }
+  }
+
+  static final String COUNTERS_HELP =
+      " Columns: the highest index added and fetched (NORMAL lane), tasks waiting (all lanes),"
+          + " leases in flight and how many of them expired, tasks delayed (not yet due), parked"
+          + " (waiting for room in their group), in the dead letters, and past their retention"
+          + " before delivery (expired tasks), whether the queue is paused, and the tasks waiting"
+          + " per other lane.";
+
+  // ------------------------------------------------------------------------------------ info
+
+  @Command(
+      name = "info",
+      description = {
+        "Shows each queue's counters: tasks waiting, in flight, delayed, parked, dead; paused.",
+        "A queue never used reads as zeros." + COUNTERS_HELP
+      })
+  static final class Info extends QueuesCommand {
+    @Override
+    public Integer call() {
+      return cli.withSession(
+          KeyUse.NONE,
+          s -> {
+            CounterTable table = new CounterTable(false);
+            for (QueueRef q : queues) {
+              table.add(s.queue().info(q), 0);
+            }
+            cli.print(table.render(), table.json());
+            return ExitCode.OK;
+          });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------- add
+
+  @Command(
+      name = "add",
+      description = {
+        "Adds a task: seals its value (and token) with the owner's key; prints its index.",
+        "A queue that does not exist yet is created."
+      })
+  static final class Add extends QueueCommand {
+    @Parameters(
+        index = "1",
+        paramLabel = "VALUE",
+        converter = Converters.Json.class,
+        description = "The task's value as JSON, e.g. '{\"invoice\":42}' or '\"text\"'.")
+    JsonNode value;
+
+    @Mixin TaskOptions options;
+
+    @Option(
+        names = "--delay",
+        paramLabel = "DURATION",
+        converter = Converters.Time.class,
+        description = "Hand it out no sooner than this after now (0 to 365d).")
+    Duration delay;
+
+    @Option(
         names = "--create-schema",
         description = "Create the keyspace and tables first if they do not exist.")
     boolean createSchema;
 
     @Override
     public Integer call() {
+      NewTask task = options.apply(NewTask.of(value));
+      if (delay != null) {
+        NewTask undelayed = task;
+        task = flag("--delay", () -> undelayed.delay(delay));
+      }
+      NewTask toAdd = task;
       return cli.withSession(
-          true,
-          true,
+          KeyUse.CREATE,
           s -> {
             if (createSchema) {
               s.connection().store().createSchema();
             }
-            NewTask task = NewTask.of(value);
-            if (token != null) {
-              task = task.token(token);
-            }
-            long index = s.queue().add(queue, task);
-            ObjectNode json = Converters.JSON.createObjectNode();
-            json.put("queue", queue.toString());
+            long index = s.queue().add(queue, toAdd);
+            ObjectNode json = result();
             json.put("index", index);
-            cli.print(new TextTable("queue", "index").row(queue, index), json);
+            TaskOptions.describe(toAdd, json);
+            toAdd.delay().ifPresent(d -> json.put("delay", d.toString()));
+            TextTable table = new TextTable("queue", "index", "priority", "delay");
+            table.row(
+                queue,
+                index,
+                toAdd.priority(),
+                toAdd.delay().map(Duration::toString).orElse("none"));
+            cli.print(table.render(), json);
             return ExitCode.OK;
           });
     }
@@ -172,13 +407,9 @@ final class CliCommands {
       name = "fetch",
       description =
           "Leases the next task to a worker and prints it opened (the worker's own unacknowledged"
-              + " task again, if it holds one). Exit code 1 when there is none.")
-  static final class Fetch implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(paramLabel = "QUEUE", converter = Converters.Queue.class, description = QUEUE_HELP)
-    QueueRef queue;
-
+              + " task again, if it holds one). Exit code 1 when there is none (a paused queue has"
+              + " none).")
+  static final class Fetch extends QueueCommand {
     @Option(
         names = "--worker",
         required = true,
@@ -209,8 +440,7 @@ final class CliCommands {
         throw new InvalidArgumentException("--max", "must be 1 to " + WorkQueue.MAX_BATCH);
       }
       return cli.withSession(
-          true,
-          false,
+          KeyUse.EXISTING,
           s -> {
             s.keysFor(queue);
             List<Task> tasks =
@@ -223,7 +453,7 @@ final class CliCommands {
               table.row(
                   t.index(),
                   t.deliveries(),
-                  t.deadline().truncatedTo(ChronoUnit.MILLIS),
+                  millis(t.deadline()),
                   t.value(),
                   t.token().map(Object::toString).orElse(""));
               ObjectNode o = json.addObject();
@@ -235,8 +465,17 @@ final class CliCommands {
               o.set("value", t.value());
               t.token().ifPresent(tok -> o.set("token", tok));
             }
-            cli.print(tasks.isEmpty() ? "no task to fetch in " + queue : table.render(), json);
-            return tasks.isEmpty() ? ExitCode.NOT_FOUND : ExitCode.OK;
+            if (tasks.isEmpty()) {
+              boolean paused = s.queue().info(queue).paused();
+              cli.print(
+                  "no task to fetch in "
+                      + queue
+                      + (paused ? ": the queue is paused ('resume " + queue + "' resumes it)" : ""),
+                  json);
+              return ExitCode.NOT_FOUND;
+            }
+            cli.print(table.render(), json);
+            return ExitCode.OK;
           });
     }
   }
@@ -248,12 +487,7 @@ final class CliCommands {
       description =
           "Acknowledges a worker's task with an outcome (default: success without result). Exit"
               + " code 1 when the worker holds no such lease.")
-  static final class Ack implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(paramLabel = "QUEUE", converter = Converters.Queue.class, description = QUEUE_HELP)
-    QueueRef queue;
-
+  static final class Ack extends QueueCommand {
     @Option(
         names = "--worker",
         required = true,
@@ -296,16 +530,14 @@ final class CliCommands {
                   ? Outcome.success(result.success)
                   : Outcome.failure(result.failure);
       return cli.withSession(
-          true,
-          false,
+          KeyUse.EXISTING,
           s -> {
             s.keysFor(queue);
             boolean acked =
                 index == null
                     ? s.queue().ack(queue, worker, outcome)
                     : s.queue().ack(queue, worker, index, outcome);
-            ObjectNode json = Converters.JSON.createObjectNode();
-            json.put("queue", queue.toString());
+            ObjectNode json = result();
             json.put("worker", worker);
             if (index != null) {
               json.put("index", index);
@@ -334,33 +566,20 @@ final class CliCommands {
       description =
           "Reads a task by index and opens it with the owner's key, without leasing it. Exit code"
               + " 1 when there is no such task.")
-  static final class Peek implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(
-        index = "0",
-        paramLabel = "QUEUE",
-        converter = Converters.Queue.class,
-        description = QUEUE_HELP)
-    QueueRef queue;
-
+  static final class Peek extends QueueCommand {
     @Parameters(index = "1", paramLabel = "INDEX", description = "The task's index (1 or more).")
     long index;
 
     @Override
     public Integer call() {
-      if (index < 1) {
-        throw new InvalidArgumentException("INDEX", "must be 1 or more, was " + index);
-      }
+      requireIndex(index);
       return cli.withSession(
-          true,
-          false,
+          KeyUse.EXISTING,
           s -> {
             TinkKeyProvider keys = s.keysFor(queue);
-            Optional<StoredTask> row = s.connection().store().get(queue, index);
-            if (row.isEmpty()) {
-              ObjectNode none = Converters.JSON.createObjectNode();
-              none.put("queue", queue.toString());
+            Optional<StoredTask> found = s.connection().store().get(queue, index);
+            if (found.isEmpty()) {
+              ObjectNode none = result();
               none.put("index", index);
               none.put("found", false);
               cli.print(
@@ -368,19 +587,37 @@ final class CliCommands {
                   none);
               return ExitCode.NOT_FOUND;
             }
-            JsonNode value = open(keys, row.get().value(), "VALUE");
-            Optional<JsonNode> token = row.get().token().map(t -> open(keys, t, "TOKEN"));
+            StoredTask row = found.get();
+            JsonNode value = open(keys, row.value(), "VALUE");
+            Optional<JsonNode> token = row.token().map(t -> open(keys, t, "TOKEN"));
             QueueInfo info = s.queue().info(queue);
             Optional<Lease> lease =
                 info.leases().stream().filter(l -> l.index() == index).findFirst();
+            Priority lane = Priority.ofIndex(index);
+            long laneFetched =
+                lane == Priority.NORMAL
+                    ? info.fetched()
+                    : Optional.ofNullable(info.lanes().get(lane))
+                        .map(QueueInfo.LaneInfo::fetched)
+                        .orElse(lane.base());
+            boolean due = row.notBefore().map(t -> !t.isAfter(Instant.now())).orElse(true);
             String state =
-                lease.isPresent() ? "leased" : index > info.fetched() ? "waiting" : "acknowledged";
-            ObjectNode json = Converters.JSON.createObjectNode();
-            json.put("queue", queue.toString());
+                lease.isPresent()
+                    ? "leased"
+                    // "acknowledged" as before the scheduling features, for scripts; the table
+                    // says what else it may be
+                    : index <= laneFetched ? "acknowledged" : due ? "waiting" : "delayed";
+            ObjectNode json = result();
             json.put("index", index);
             json.put("found", true);
             json.put("state", state);
-            json.put("enqueuedAt", row.get().enqueuedAt().toString());
+            json.put("priority", lane.name());
+            json.put("enqueuedAt", row.enqueuedAt().toString());
+            row.notBefore().ifPresent(t -> json.put("notBefore", t.toString()));
+            row.group().ifPresent(g -> json.put("group", g));
+            if (row.maxDeliveries() > 0) {
+              json.put("maxDeliveries", row.maxDeliveries());
+            }
             json.set("value", value);
             token.ifPresent(t -> json.set("token", t));
             lease.ifPresent(
@@ -401,18 +638,27 @@ final class CliCommands {
                             "leased to "
                                 + l.worker()
                                 + " until "
-                                + l.deadline().truncatedTo(ChronoUnit.MILLIS)
+                                + millis(l.deadline())
                                 + " (delivery "
                                 + l.deliveries()
                                 + ")")
                     .orElse(
-                        state.equals("waiting")
-                            ? "waiting"
-                            : "handed out, no lease held (acknowledged)"));
-            table.row("enqueued at", row.get().enqueuedAt().truncatedTo(ChronoUnit.MILLIS));
+                        switch (state) {
+                          case "waiting" -> "waiting";
+                          case "delayed" -> "delayed until " + millis(row.notBefore().get());
+                          default ->
+                              "handed out, no lease held (acknowledged, released for later, or a"
+                                  + " dead letter)";
+                        }));
+            table.row("priority", lane);
+            table.row("enqueued at", millis(row.enqueuedAt()));
+            row.group().ifPresent(g -> table.row("group", g));
+            if (row.maxDeliveries() > 0) {
+              table.row("max deliveries", row.maxDeliveries());
+            }
             table.row("value", value);
             table.row("token", token.map(Object::toString).orElse("(none)"));
-            cli.print(table, json);
+            cli.print(table.render(), json);
             return ExitCode.OK;
           });
     }
@@ -440,17 +686,11 @@ final class CliCommands {
   // ---------------------------------------------------------------------------------- leases
 
   @Command(name = "leases", description = "Lists a queue's unacknowledged deliveries.")
-  static final class Leases implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(paramLabel = "QUEUE", converter = Converters.Queue.class, description = QUEUE_HELP)
-    QueueRef queue;
-
+  static final class Leases extends QueueCommand {
     @Override
     public Integer call() {
       return cli.withSession(
-          false,
-          false,
+          KeyUse.NONE,
           s -> {
             QueueInfo info = s.queue().info(queue);
             Instant now = Instant.now();
@@ -461,7 +701,7 @@ final class CliCommands {
               table.row(
                   l.worker(),
                   l.index(),
-                  l.deadline().truncatedTo(ChronoUnit.MILLIS),
+                  millis(l.deadline()),
                   l.deliveries(),
                   expired ? "expired (goes to the next fetch)" : "live");
               ObjectNode o = json.addObject();
@@ -484,28 +724,17 @@ final class CliCommands {
       description =
           "Moves the fetch pointer: the next fresh fetch returns INDEX + 1 (replays tasks still"
               + " within retention; leases are kept).")
-  static final class Rewind implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(
-        index = "0",
-        paramLabel = "QUEUE",
-        converter = Converters.Queue.class,
-        description = QUEUE_HELP)
-    QueueRef queue;
-
+  static final class Rewind extends QueueCommand {
     @Parameters(index = "1", paramLabel = "INDEX", description = "0 to the queue's highest index.")
     long index;
 
     @Override
     public Integer call() {
       return cli.withSession(
-          false,
-          false,
+          KeyUse.NONE,
           s -> {
             s.queue().rewind(queue, index);
-            ObjectNode json = Converters.JSON.createObjectNode();
-            json.put("queue", queue.toString());
+            ObjectNode json = result();
             json.put("index", index);
             json.put("nextFetch", index + 1);
             cli.print(
@@ -519,20 +748,13 @@ final class CliCommands {
 
   @Command(
       name = "watch",
-      description =
-          "Refreshes the counters of the given queues until Ctrl-C (or --iterations): waiting,"
-              + " in flight, expired leases and the fetch rate.")
-  static final class Watch implements Callable<Integer> {
+      description = {
+        "Refreshes the counters of the given queues until Ctrl-C (or --iterations), with the"
+            + " fetch rate.",
+        "The counters are those of info." + COUNTERS_HELP
+      })
+  static final class Watch extends QueuesCommand {
     private static final String CLEAR_SCREEN = "\033[H\033[2J";
-
-    @ParentCommand WorkQueueCli cli;
-
-    @Parameters(
-        paramLabel = "QUEUE",
-        arity = "1..*",
-        converter = Converters.Queue.class,
-        description = "One or more queues, as OWNER/SERVICE.")
-    List<QueueRef> queues;
 
     @Option(
         names = "--interval",
@@ -559,15 +781,13 @@ final class CliCommands {
       }
       boolean clear = !cli.json && cli.out == System.out && System.console() != null;
       return cli.withSession(
-          false,
-          false,
+          KeyUse.NONE,
           s -> {
             Map<QueueRef, Long> lastFetched = new HashMap<>();
             long lastNanos = 0;
             for (int i = 1; iterations == 0 || i <= iterations; i++) {
               long nanos = System.nanoTime();
-              TextTable table = infoTable(true);
-              ArrayNode rows = Converters.JSON.createArrayNode();
+              CounterTable table = new CounterTable(true);
               for (QueueRef q : queues) {
                 QueueInfo info = s.queue().info(q);
                 Long before = lastFetched.put(q, info.fetched());
@@ -575,13 +795,13 @@ final class CliCommands {
                     before == null || lastNanos == 0
                         ? 0
                         : Math.max(0, info.fetched() - before) / ((nanos - lastNanos) / 1e9);
-                addInfo(table, rows, info, Optional.of(rate));
+                table.add(info, rate);
               }
               lastNanos = nanos;
               ObjectNode json = Converters.JSON.createObjectNode();
-              Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-              json.put("time", now.toString());
-              json.set("queues", rows);
+              String now = millis(Instant.now());
+              json.put("time", now);
+              json.set("queues", table.json());
               String header =
                   (clear ? CLEAR_SCREEN : "")
                       + "workqueue watch  "
@@ -614,9 +834,7 @@ final class CliCommands {
       description =
           "Writes a new random master key (a cleartext Tink AES-256-GCM keyset, JSON) to FILE, for"
               + " --master-key-file. For development only: the key is in the clear.")
-  static final class NewMasterKey implements Callable<Integer> {
-    @ParentCommand WorkQueueCli cli;
-
+  static final class NewMasterKey extends CliCommand {
     @Parameters(paramLabel = "FILE", description = "The file to create; must not exist.")
     Path file;
 

@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -26,15 +27,57 @@ final class Converters {
   static final class Queue implements ITypeConverter<QueueRef> {
     @Override
     public QueueRef convert(String value) {
-      int slash = value.indexOf('/');
-      if (slash < 0 || slash != value.lastIndexOf('/')) {
-        throw new TypeConversionException(
-            "'" + value + "' is not a queue: write OWNER/SERVICE, for example acme/billing");
-      }
+      return queue(value);
+    }
+  }
+
+  static QueueRef queue(String value) {
+    int slash = value.indexOf('/');
+    if (slash < 0 || slash != value.lastIndexOf('/')) {
+      throw new TypeConversionException(
+          "'" + value + "' is not a queue: write OWNER/SERVICE, for example acme/billing");
+    }
+    try {
+      return QueueRef.of(value.substring(0, slash), value.substring(slash + 1));
+    } catch (InvalidArgumentException e) {
+      throw new TypeConversionException("'" + value + "' is not a queue: " + e.getMessage());
+    }
+  }
+
+  /** An owner's id alone, as in {@code acme}. */
+  static final class Owner implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      return owner(value);
+    }
+  }
+
+  static String owner(String value) {
+    if (value.contains("/")) {
+      throw new TypeConversionException(
+          "'" + value + "' is not an owner: give the owner alone, for example acme");
+    }
+    try {
+      return QueueRef.of(value, "any").owner(); // the owner's rules are the queue's
+    } catch (InvalidArgumentException e) {
+      throw new TypeConversionException("'" + value + "' is not an owner: " + e.getMessage());
+    }
+  }
+
+  /** A Java regular expression. */
+  static final class Regex implements ITypeConverter<Pattern> {
+    @Override
+    public Pattern convert(String value) {
       try {
-        return QueueRef.of(value.substring(0, slash), value.substring(slash + 1));
-      } catch (InvalidArgumentException e) {
-        throw new TypeConversionException("'" + value + "' is not a queue: " + e.getMessage());
+        return Pattern.compile(value);
+      } catch (PatternSyntaxException e) {
+        throw new TypeConversionException(
+            "'"
+                + abbreviate(value, 60)
+                + "' is not a regular expression: "
+                + e.getDescription()
+                + " near index "
+                + e.getIndex());
       }
     }
   }

@@ -10,9 +10,11 @@ import picocli.CommandLine;
  * <ul>
  *   <li>{@value #OK}: done.
  *   <li>{@value #NOT_FOUND}: nothing found (fetch found no task, ack found no lease, peek found no
- *       task); for the demo: tasks were lost.
+ *       task, requeue or discard no such dead letter, unschedule no such schedule, pause, resume,
+ *       configure or purge no such queue); nothing was changed. For the demo: tasks were lost.
  *   <li>{@value #BAD_ARGUMENTS}: bad arguments or settings (unknown option, malformed queue,
- *       duration or JSON, missing key settings); nothing was changed.
+ *       duration or JSON, missing key settings, a purge or discard without {@code --yes}); nothing
+ *       was changed.
  *   <li>{@value #BACKEND_UNAVAILABLE}: Cassandra or Redis could not be reached, refused or timed
  *       out.
  *   <li>{@value #FAILED}: the queue refused for another reason (the owner's key is missing or does

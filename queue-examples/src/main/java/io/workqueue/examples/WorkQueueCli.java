@@ -23,9 +23,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * The admin CLI: {@code java -jar queue-examples/target/workqueue-cli.jar COMMAND ...}, with the
- * commands {@code info}, {@code add}, {@code fetch}, {@code ack}, {@code peek}, {@code leases},
- * {@code rewind}, {@code watch} and {@code new-master-key}. Queues are written {@code
- * OWNER/SERVICE}.
+ * task commands {@code info}, {@code add}, {@code fetch}, {@code ack}, {@code peek}, {@code
+ * leases}, {@code rewind}, {@code watch}, the administration commands {@code queues}, {@code
+ * dead-letters}, {@code requeue}, {@code discard}, {@code pause}, {@code resume}, {@code purge},
+ * {@code settings}, {@code configure}, {@code schedule}, {@code unschedule}, {@code schedules}, and
+ * {@code new-master-key}. Queues are written {@code OWNER/SERVICE}.
  *
  * <p>Connection and key settings come from flags or environment variables ({@code
  * WORKQUEUE_CASSANDRA}, {@code WORKQUEUE_REDIS}, {@code WORKQUEUE_DATACENTER}, {@code
@@ -33,8 +35,10 @@ import picocli.CommandLine.Spec;
  * WORKQUEUE_MASTER_KEY}), the same as the demo's. Output is a table, or JSON with {@code --json}.
  *
  * <p>Exit codes: 0 ok; 1 nothing found (fetch found no task, ack found no lease, peek found no
- * task); 2 bad arguments or settings; 3 Cassandra or Redis unavailable; 4 other failures (the
- * owner's key is missing or does not open, tampered data).
+ * task, requeue or discard found no such dead letter, unschedule no such schedule, pause, resume,
+ * configure or purge no such queue); 2 bad arguments or settings (a purge or discard without {@code
+ * --yes} included); 3 Cassandra or Redis unavailable; 4 other failures (the owner's key is missing
+ * or does not open, tampered data).
  */
 @Command(
     name = "workqueue-cli",
@@ -51,6 +55,18 @@ import picocli.CommandLine.Spec;
       CliCommands.Leases.class,
       CliCommands.Rewind.class,
       CliCommands.Watch.class,
+      CliAdminCommands.Queues.class,
+      CliAdminCommands.DeadLetters.class,
+      CliAdminCommands.Requeue.class,
+      CliAdminCommands.Discard.class,
+      CliAdminCommands.Pause.class,
+      CliAdminCommands.Resume.class,
+      CliAdminCommands.Purge.class,
+      CliAdminCommands.Settings.class,
+      CliAdminCommands.Configure.class,
+      CliAdminCommands.ScheduleTask.class,
+      CliAdminCommands.Unschedule.class,
+      CliAdminCommands.Schedules.class,
       CliCommands.NewMasterKey.class,
       CommandLine.HelpCommand.class
     },
@@ -73,8 +89,10 @@ import picocli.CommandLine.Spec;
           + Environment.MASTER_KEY
           + " (a base64 master keyset). Flags win over variables.",
       "",
-      "Exit codes: 0 ok; 1 nothing found (fetch: no task, ack: no lease, peek: no task);"
-          + " 2 bad arguments or settings; 3 Cassandra or Redis unavailable; 4 other failures"
+      "Exit codes: 0 ok; 1 nothing found (fetch: no task, ack: no lease, peek: no task,"
+          + " requeue and discard: no such dead letter, unschedule: no such schedule, pause,"
+          + " resume, configure and purge: no such queue); 2 bad arguments or settings (purge"
+          + " and discard without --yes too); 3 Cassandra or Redis unavailable; 4 other failures"
           + " (the owner's key is missing or does not open, tampered data)."
     })
 public final class WorkQueueCli implements Runnable {
@@ -116,6 +134,7 @@ public final class WorkQueueCli implements Runnable {
   static int run(String[] args, PrintStream out, PrintStream err, Environment env) {
     CommandLine cl = new CommandLine(new WorkQueueCli(out, err, env));
     cl.setDefaultValueProvider(env);
+    cl.setCaseInsensitiveEnumValuesAllowed(true); // --priority urgent
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setParameterExceptionHandler(WorkQueueCli::usageError);
@@ -157,12 +176,26 @@ public final class WorkQueueCli implements Runnable {
 
   // ------------------------------------------------------------------ shared by the commands
 
+  /** Which keys a command needs. */
+  enum KeyUse {
+    /** None: the command neither seals nor opens tasks. */
+    NONE,
+    /** The owners' existing keysets: the command opens tasks or outcomes. */
+    EXISTING,
+    /** The owners' keysets, made for an owner that has none: the command seals new tasks. */
+    CREATE
+  }
+
   /** The connection and the queue of one command. */
   record Session(ServerConnection connection, WorkQueue queue, Optional<TinkKeyProvider> keys)
       implements AutoCloseable {
     @Override
     public void close() {
-      connection.close();
+      try {
+        queue.close(); // its subscriptions and threads, if a command started any
+      } finally {
+        connection.close();
+      }
     }
 
     /** The keys, checked to open the owner's keyset before anything is fetched or sealed. */
@@ -173,17 +206,24 @@ public final class WorkQueueCli implements Runnable {
       k.requireKey(queue.owner());
       return k;
     }
+
+    /**
+     * Whether a queue exists: added to at least once and not purged since, as {@code queues} lists
+     * it. One read of the owner's queue list.
+     */
+    boolean exists(QueueRef q) {
+      return queue.queues(q.owner()).contains(q);
+    }
   }
 
   /**
    * Connects and runs a command body.
    *
-   * @param needsKeys whether the command seals or opens tasks
-   * @param createKeys whether an owner without keyset gets one (add)
+   * @param keyUse which keys the command needs
    */
-  <T> T withSession(boolean needsKeys, boolean createKeys, Function<Session, T> body) {
-    Optional<TinkKeyProvider> keys = keyOptions.keyProvider(env, createKeys);
-    if (needsKeys && keys.isEmpty()) {
+  <T> T withSession(KeyUse keyUse, Function<Session, T> body) {
+    Optional<TinkKeyProvider> keys = keyOptions.keyProvider(env, keyUse == KeyUse.CREATE);
+    if (keyUse != KeyUse.NONE && keys.isEmpty()) {
       throw new InvalidArgumentException(
           "--keyset-dir",
           "this command seals or opens tasks, so it needs the owners' keys: give --keyset-dir DIR"

@@ -3,12 +3,18 @@ package io.workqueue.redis;
 import io.workqueue.BackendUnavailableException;
 import io.workqueue.InvalidArgumentException;
 import io.workqueue.Lease;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
+import io.workqueue.QueueSettings;
+import io.workqueue.internal.Validation;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.BookkeeperState;
+import io.workqueue.spi.DeadEntry;
 import io.workqueue.spi.Fetch;
 import io.workqueue.spi.FetchBatch;
+import io.workqueue.spi.LaneStart;
 import io.workqueue.spi.PendingCompletion;
+import io.workqueue.spi.Signals;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,13 +22,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -64,33 +75,69 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * touches are passed in its {@code KEYS}:
  *
  * <pre>
- * wq:{owner/service}:n            hash  allocated, fetched
+ * wq:{owner/service}:n            hash  init, allocated, fetched, replay, skip (NORMAL lane);
+ *                                       allocated:L, fetched:L, ... (lane L 1-4, once used);
+ *                                       paused, maxDeliveries, groupLimit, expired (when set)
  * wq:{owner/service}:pending      zset  score index, member "index|allocation ms"
  * wq:{owner/service}:skipped      zset  member index, score when skipped (trimmed after 1 day)
- * wq:{owner/service}:lease        hash  index -&gt; "worker|deadline ms|deliveries|s" (or "|b": batch)
+ * wq:{owner/service}:kept         zset  member index, score when kept (trimmed after 1 day)
+ * wq:{owner/service}:lease        hash  index -&gt; "worker|deadline ms|deliveries|s" (or "|b":
+ *                                       batch), then "|group" while it holds a group slot
  * wq:{owner/service}:deadline     zset  member index (16 digits, zero-padded), score deadline ms
  * wq:{owner/service}:holder       hash  worker -&gt; index (the single-task path)
  * wq:{owner/service}:batch        hash  worker -&gt; number of batch leases it holds
  * wq:{owner/service}:completions  zset  member "padded index|worker", score due ms
+ * wq:{owner/service}:delayed      zset  member padded index, score due ms
+ * wq:{owner/service}:ready        zset  member index, score index
+ * wq:{owner/service}:info         hash  index -&gt; "w|count" (delayed, ready), "p|count|group"
+ *                                       (parked), "x|deliveries|worker" (dead)
+ * wq:{owner/service}:aside        zset  member index, score index: every index in info
+ * wq:{owner/service}:parked       zset  score 0, member "group|padded index"
+ * wq:{owner/service}:dead         zset  member padded index, score when it died (ms)
+ * wq:{owner/service}:slots        hash  group -&gt; leases holding one of its slots
  * </pre>
  *
- * <p>Memory per queue is O(workers + in-flight + pending): committed tasks that wait to be fetched
- * cost no bytes here (the backlog is the range between the {@code fetched} pointer and the lowest
- * pending index). No script on the fetch path reads all leases or all workers; {@link #state} reads
- * all leases, O(in-flight), for information.
+ * <p>The set of keys is fixed ({@link QueueKeys}): no key is named after a group, a worker or an
+ * index, so {@link #purge} deletes every key a queue can have in one DEL.
+ *
+ * <p>Memory per queue is O(workers + in-flight + pending + delayed + ready + parked + dead + lanes
+ * used): committed tasks that wait to be fetched cost no bytes here (each lane's backlog is the
+ * range between its {@code fetched} pointer and its lowest pending index), and a lane never used
+ * has no field. The stored delivery count of a delayed, ready or parked index lives in its info
+ * field, as long as the entry does. No script on the fetch path reads all leases, all workers or a
+ * whole set; {@link #state} reads all leases, O(in-flight), and counts the other sets.
+ *
+ * <h2>Lanes, delays and groups</h2>
+ *
+ * <p>Each lane ({@link Priority}) has its own pointer over its own index range. {@link #fetch}
+ * serves the lanes in order URGENT, HIGH, NORMAL, LOW, BULK; within a lane, the lowest ready index
+ * behind the pointer first, then the pointer, which steps over skipped holes, leased, parked and
+ * dead indices and delayed ones not due yet (at most 1,000 per call; the next call goes on). Due
+ * delayed indices move to the ready set at the start of a fetch (at most 1,000 per call, earliest
+ * first). A lease that holds a group slot ({@link #admit}) frees it when it ends, which moves the
+ * group's lowest parked index to the ready set when the group has room.
+ *
+ * <h2>Signals</h2>
+ *
+ * <p>The scripts publish on {@code <prefix>:{owner/service}:work} (message {@code 1}) when work
+ * became ready (a commit of tasks not delayed, a release with no delay, a requeue, a resume, an
+ * unpark) and on {@code <prefix>:{owner/service}:done} (the indices, decimal, comma-separated) for
+ * each ack and dead letter. {@link #signals()} subscribes to them.
  *
  * <h2>Scripts</h2>
  *
- * <p>The scripts live in {@code io/workqueue/redis/*.lua} on the classpath. Each call is an EVALSHA
- * of the script's SHA-1; when Redis answers NOSCRIPT (a new or restarted server, SCRIPT FLUSH, a
- * cluster node that has not seen it yet) the script is loaded with SCRIPT LOAD on the node of the
- * queue's keys and the call is retried once.
+ * <p>The scripts live in {@code io/workqueue/redis/*.lua} on the classpath; {@code prelude.lua},
+ * the helpers they share, is put in front of each. Each call is an EVALSHA of the script's SHA-1;
+ * when Redis answers NOSCRIPT (a new or restarted server, SCRIPT FLUSH, a cluster node that has not
+ * seen it yet) the script is loaded with SCRIPT LOAD on the node of the queue's keys and the call
+ * is retried once.
  *
  * <h2>Time</h2>
  *
  * <p>All times come from the caller ({@code now}), never from Redis' clock, and are kept in whole
  * epoch milliseconds ({@link Instant#toEpochMilli()}); durations are rounded down to milliseconds.
- * Indices are exact up to 2<sup>53</sup> - 1 (Lua numbers are doubles).
+ * Indices are exact up to 2<sup>53</sup> - 1 (Lua numbers are doubles); every lane's indices lie
+ * below 5 * 10<sup>15</sup>.
  *
  * <h2>Failures</h2>
  *
@@ -128,12 +175,14 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisBookkeeper.class);
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private static final long SKIPPED_RETENTION_MS = Duration.ofDays(1).toMillis();
+  private static final int LANES = Priority.values().length;
 
   private final UnifiedJedis client;
   private final boolean ownsClient;
   private final String keyPrefix;
   private final String endpoint;
   private volatile boolean closed;
+  private @Nullable RedisSignals signals;
 
   private RedisBookkeeper(
       UnifiedJedis client, boolean ownsClient, String keyPrefix, String endpoint) {
@@ -365,13 +414,31 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
    * <p>One script: reads {@code allocated}, adds the new indices to {@code pending} with {@code
    * now}, and moves {@code allocated}. Pending indices cost memory until committed or resolved.
    *
-   * @throws IllegalArgumentException when {@code count} is below 1
+   * @throws InvalidArgumentException naming {@code count} when it is below 1
    * @throws BackendUnavailableException when Redis fails; nothing was allocated
    */
   @Override
   public long allocate(QueueRef queue, int count, Instant now) {
+    return allocate(queue, Priority.NORMAL, count, now);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script, as {@link #allocate(QueueRef, int, Instant)}; a lane's counter is written on its
+   * first allocation, so a lane never used costs nothing.
+   *
+   * @throws InvalidArgumentException naming {@code lane} when it is null, or {@code count} when it
+   *     is below 1 or more than the lane's 10<sup>15</sup> indices have left; nothing was allocated
+   * @throws BackendUnavailableException when Redis fails; nothing was allocated
+   */
+  @Override
+  public long allocate(QueueRef queue, Priority lane, int count, Instant now) {
+    if (lane == null) {
+      throw new InvalidArgumentException("lane", "must not be null");
+    }
     if (count < 1) {
-      throw new IllegalArgumentException("count must be 1 or more");
+      throw new InvalidArgumentException("count", "must be 1 or more, was " + count);
     }
     QueueKeys k = keys(queue);
     Object reply =
@@ -379,65 +446,195 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
             LuaScript.ALLOCATE,
             queue,
             List.of(k.n(), k.pending()),
-            List.of(Integer.toString(count), millis(now)));
-    return asLong(reply);
+            List.of(Integer.toString(count), millis(now), Integer.toString(lane.lane())));
+    long first = asLong(reply);
+    if (first < 0) {
+      throw new InvalidArgumentException(
+          "count", "lane " + lane + " has " + (-first - 1) + " indices left, asked for " + count);
+    }
+    return first;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws InvalidArgumentException naming {@code allocated}, {@code replayTo} or {@code
+   *     replayFrom} when the numbers are not {@code 0 <= allocated < 10^15}, {@code replayTo <=
+   *     allocated}, {@code 1 <= replayFrom <= replayTo + 1}
+   * @throws BackendUnavailableException when Redis fails; the queue was not initialized
+   */
+  @Override
+  public boolean initialize(QueueRef queue, long allocated, long replayFrom, long replayTo) {
+    LaneStart start = new LaneStart(Priority.NORMAL, allocated, replayFrom, replayTo);
+    checkStart(start, null);
+    return start(queue, List.of(start));
+  }
+
+  /**
+   * Checks a lane start.
+   *
+   * @param argument the argument to name ({@code lanes} for the list form), or null to name the
+   *     component
+   */
+  private static void checkStart(LaneStart start, @Nullable String argument) {
+    Priority lane = start.lane();
+    long base = lane.base();
+    long last = base + Priority.LANE_SIZE - 1;
+    String component = null;
+    String problem = null;
+    if (start.allocated() < base || start.allocated() > last) {
+      component = "allocated";
+      problem = "must be " + base + " to " + last + " in lane " + lane;
+    } else if (start.replayTo() > start.allocated()) {
+      component = "replayTo";
+      problem = "must be at most allocated (" + start.allocated() + ")";
+    } else if (start.replayFrom() < base + 1 || start.replayFrom() > start.replayTo() + 1) {
+      component = "replayFrom";
+      problem = "must be " + (base + 1) + " to replayTo + 1 (" + (start.replayTo() + 1) + ")";
+    }
+    if (problem != null) {
+      throw new InvalidArgumentException(
+          argument == null ? component : argument,
+          (argument == null ? "" : component + " of " + lane + " ") + problem + "; was " + start);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script. The {@code NORMAL} lane's counters are always written; another lane's only when
+   * it starts with indices taken. Settings and the paused flag set before stay.
+   *
+   * @throws InvalidArgumentException naming {@code lanes} when it is null, lists a lane twice, or a
+   *     lane's numbers are not {@code base <= allocated < base + LANE_SIZE}, {@code replayTo <=
+   *     allocated}, {@code base + 1 <= replayFrom <= replayTo + 1}; nothing changed
+   * @throws BackendUnavailableException when Redis fails; the queue was not initialized
+   */
+  @Override
+  public boolean initialize(QueueRef queue, List<LaneStart> lanes) {
+    if (lanes == null) {
+      throw new InvalidArgumentException("lanes", "must not be null");
+    }
+    Map<Priority, LaneStart> byLane = new EnumMap<>(Priority.class);
+    for (LaneStart start : lanes) {
+      if (start == null) {
+        throw new InvalidArgumentException("lanes", "must not hold null");
+      }
+      checkStart(start, "lanes");
+      if (byLane.put(start.lane(), start) != null) {
+        throw new InvalidArgumentException(
+            "lanes", "lists lane " + start.lane() + " more than once: " + lanes);
+      }
+    }
+    return start(queue, byLane.values());
+  }
+
+  private boolean start(QueueRef queue, Collection<LaneStart> starts) {
+    Map<Priority, LaneStart> byLane = new EnumMap<>(Priority.class);
+    for (LaneStart start : starts) {
+      byLane.put(start.lane(), start);
+    }
+    QueueKeys k = keys(queue);
+    List<String> args = new ArrayList<>();
+    addLane(args, byLane.getOrDefault(Priority.NORMAL, LaneStart.empty(Priority.NORMAL)));
+    for (LaneStart start : byLane.values()) {
+      if (start.lane() != Priority.NORMAL && !start.equals(LaneStart.empty(start.lane()))) {
+        addLane(args, start);
+      }
+    }
+    return asLong(run(LuaScript.INITIALIZE, queue, List.of(k.n()), args)) == 1;
+  }
+
+  private static void addLane(List<String> args, LaneStart start) {
+    args.add(Integer.toString(start.lane().lane()));
+    args.add(Long.toString(start.allocated()));
+    args.add(Long.toString(start.replayFrom()));
+    args.add(Long.toString(start.replayTo()));
   }
 
   /**
    * {@inheritDoc}
    *
    * <p>A kept hole is remembered for one day after it was resolved (so that the set stays tiny); a
-   * commit arriving later than that returns false. An empty range ({@code count} below 1) returns
-   * true.
-   *
-   * @throws BackendUnavailableException when Redis fails; nothing was committed
-   */
-  @Override
-  public boolean initialize(QueueRef queue, long allocated, long replayFrom, long replayTo) {
-    if (allocated < 0 || replayTo > allocated || replayFrom < 1 || replayFrom > replayTo + 1) {
-      throw new IllegalArgumentException(
-          "need 0 <= allocated, replayTo <= allocated, 1 <= replayFrom <= replayTo + 1; got "
-              + allocated
-              + ", "
-              + replayFrom
-              + ", "
-              + replayTo);
-    }
-    QueueKeys k = keys(queue);
-    Object reply =
-        run(
-            LuaScript.INITIALIZE,
-            queue,
-            List.of(k.n()),
-            List.of(Long.toString(allocated), Long.toString(replayFrom), Long.toString(replayTo)));
-    return asLong(reply) == 1;
-  }
-
-  /**
-   * {@inheritDoc}
-   *
-   * <p>A kept hole is remembered for one day after it was resolved.
+   * commit arriving later than that returns false. An empty range ({@code count} 0) returns true.
+   * Publishes a work signal when an index was committed.
    *
    * @throws BackendUnavailableException when Redis fails; nothing was committed
    */
   @Override
   public boolean commit(QueueRef queue, long first, int count) {
+    return commit(queue, first, count, Map.of(), Instant.EPOCH);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script. A delayed index costs a member of the delayed set and an info field until it is
+   * leased. Only indices that were still pending go to the delayed set: a kept hole was handed out
+   * already.
+   *
+   * @throws InvalidArgumentException naming {@code count} when it is negative, or {@code dueAt}
+   *     when it is null, or holds an index outside the range or a null time; nothing changed
+   * @throws BackendUnavailableException when Redis fails; nothing was committed
+   */
+  @Override
+  public boolean commit(
+      QueueRef queue, long first, int count, Map<Long, Instant> dueAt, Instant now) {
+    if (dueAt == null) {
+      throw new InvalidArgumentException("dueAt", "must not be null");
+    }
+    if (count < 0) {
+      throw new InvalidArgumentException("count", "must be 0 or more, was " + count);
+    }
     QueueKeys k = keys(queue);
+    TreeMap<Long, Long> delays = new TreeMap<>();
+    for (Map.Entry<Long, Instant> e : dueAt.entrySet()) {
+      Long index = e.getKey();
+      if (index == null || index < first || index >= first + count) {
+        throw new InvalidArgumentException(
+            "dueAt",
+            "holds index "
+                + index
+                + ", outside the committed range "
+                + first
+                + " to "
+                + (first + count - 1));
+      }
+      if (e.getValue() == null) {
+        throw new InvalidArgumentException("dueAt", "holds no time for index " + index);
+      }
+      if (e.getValue().isAfter(now)) {
+        delays.put(index, e.getValue().toEpochMilli());
+      }
+    }
+    List<String> args = new ArrayList<>(3 + 2 * delays.size());
+    args.add(Long.toString(first));
+    args.add(Integer.toString(count));
+    args.add(channel(queue));
+    delays.forEach(
+        (index, due) -> {
+          args.add(Long.toString(index));
+          args.add(Long.toString(due));
+        });
     Object reply =
         run(
             LuaScript.COMMIT,
             queue,
-            List.of(k.pending(), k.kept()),
-            List.of(Long.toString(first), Integer.toString(count)));
+            List.of(k.pending(), k.kept(), k.delayed(), k.info(), k.aside()),
+            args);
     return asLong(reply) == 1;
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>One script of O(log n) commands in the queue's leases and pending indices: the worker's
-   * holder entry, the earliest deadline ({@code ZRANGEBYSCORE deadline -inf now LIMIT 0 1}), the
-   * lowest pending index, and the indices right after the pointer.
+   * <p>One script of O(log n) commands in the queue's sets: the worker's holder entry, the earliest
+   * deadline ({@code ZRANGEBYSCORE deadline -inf now LIMIT 0 1}), the due delayed indices, then per
+   * lane in use the lowest ready and the lowest pending index and the indices right after the
+   * pointer. A queue with no delays, groups, dead letters or skipped holes pays one EXISTS for all
+   * of them. The pointer steps over at most 1000 indices per call (delayed ones not due yet,
+   * leased, parked, dead or skipped ones); when it has, the answer is {@link Fetch#EMPTY} and the
+   * next call goes on.
    *
    * @throws BackendUnavailableException when Redis fails; no lease was handed out
    */
@@ -452,7 +649,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
             run(
                 LuaScript.FETCH,
                 queue,
-                leaseKeys(k),
+                k.all(),
                 List.of(
                     worker,
                     millis(now),
@@ -466,7 +663,12 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
               asLong(reply.get(1)),
               Instant.ofEpochMilli(asLong(reply.get(2))),
               Math.toIntExact(asLong(reply.get(3))));
-      return new Fetch.Leased(lease, asLong(reply.get(4)) == 1);
+      String group = asString(reply.get(6));
+      return new Fetch.Leased(
+          lease,
+          asLong(reply.get(4)) == 1,
+          asLong(reply.get(5)) == 1,
+          group.isEmpty() ? Optional.empty() : Optional.of(group));
     }
     if (kind == 2) {
       return new Fetch.Hole(asLong(reply.get(1)));
@@ -528,7 +730,8 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>One script: the holder lookup and the release in one round trip.
+   * <p>One script: the holder lookup and the release in one round trip. Publishes the index on the
+   * done channel and frees a group slot the lease held.
    *
    * @throws BackendUnavailableException when Redis fails; the lease is still held
    */
@@ -536,13 +739,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   public OptionalLong ackHeld(QueueRef queue, String worker) {
     Objects.requireNonNull(worker, "worker");
     QueueKeys k = keys(queue);
-    long index =
-        asLong(
-            run(
-                LuaScript.ACK_HELD,
-                queue,
-                List.of(k.holder(), k.lease(), k.deadline()),
-                List.of(worker)));
+    long index = asLong(run(LuaScript.ACK_HELD, queue, k.all(), List.of(worker, channel(queue))));
     return index > 0 ? OptionalLong.of(index) : OptionalLong.empty();
   }
 
@@ -564,7 +761,8 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
    *
    * <p>One script for all indices. A batch lease is counted in the worker's batch field until
    * released; repeated indices are released once. Returns the released indices in the order given
-   * (an empty collection returns an empty set without contacting Redis).
+   * (an empty collection returns an empty set without contacting Redis). Publishes the released
+   * indices on the done channel; a freed group slot may move a parked index to the ready set.
    *
    * @throws BackendUnavailableException when Redis fails; no lease was released and no completion
    *     recorded
@@ -572,24 +770,27 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   @Override
   public Set<Long> ackAll(
       QueueRef queue, String worker, Collection<Long> indices, Optional<Instant> completionDueAt) {
+    return release(
+        "ack", queue, worker, indices, completionDueAt.map(RedisBookkeeper::millis).orElse(""));
+  }
+
+  /** Runs ack.lua in one of its modes, {@code ack} or {@code expire}. */
+  private Set<Long> release(
+      String mode, QueueRef queue, String worker, Collection<Long> indices, String due) {
     Objects.requireNonNull(worker, "worker");
     QueueKeys k = keys(queue);
     if (indices.isEmpty()) {
       return Set.of();
     }
-    List<String> args = new ArrayList<>(indices.size() + 2);
+    List<String> args = new ArrayList<>(indices.size() + 4);
     args.add(worker);
-    args.add(completionDueAt.map(RedisBookkeeper::millis).orElse(""));
+    args.add(due);
+    args.add(channel(queue));
+    args.add(mode);
     for (Long index : indices) {
       args.add(Long.toString(index));
     }
-    List<?> reply =
-        asList(
-            run(
-                LuaScript.ACK,
-                queue,
-                List.of(k.lease(), k.deadline(), k.holder(), k.completions(), k.batch()),
-                args));
+    List<?> reply = asList(run(LuaScript.ACK, queue, k.all(), args));
     Set<Long> acked = new LinkedHashSet<>();
     for (Object index : reply) {
       acked.add(asLong(index));
@@ -600,11 +801,12 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>One script of O(max log n): expired leases one by one by earliest deadline, then fresh
-   * indices after the pointer. Every lease of the batch has the deadline {@code now +
-   * timeToRecover}.
+   * <p>One script of O(max log n): expired leases one by one by earliest deadline, then lane by
+   * lane the ready indices behind the pointer and the indices after it. Every lease of the batch
+   * has the deadline {@code now + timeToRecover}. The pointers step over at most 1000 indices per
+   * call; the next call goes on.
    *
-   * @throws IllegalArgumentException when {@code max} is below 1
+   * @throws InvalidArgumentException naming {@code max} when it is below 1
    * @throws BackendUnavailableException when Redis fails; nothing was leased
    */
   @Override
@@ -616,7 +818,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
       Duration timeToRecover,
       Duration holeGrace) {
     if (max < 1) {
-      throw new IllegalArgumentException("max must be 1 or more");
+      throw new InvalidArgumentException("max", "must be 1 or more, was " + max);
     }
     Objects.requireNonNull(worker, "worker");
     QueueKeys k = keys(queue);
@@ -626,7 +828,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
             run(
                 LuaScript.FETCH_BATCH,
                 queue,
-                leaseKeys(k),
+                k.all(),
                 List.of(
                     worker,
                     millis(now),
@@ -637,14 +839,23 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
       return FetchBatch.UNINITIALIZED;
     }
     Instant deadline = Instant.ofEpochMilli(deadlineMs);
-    List<Lease> leases = new ArrayList<>((reply.size() - 1) / 2);
-    for (int i = 1; i + 1 < reply.size(); i += 2) {
-      leases.add(
-          new Lease(
-              worker, asLong(reply.get(i)), deadline, Math.toIntExact(asLong(reply.get(i + 1)))));
+    List<Lease> leases = new ArrayList<>((reply.size() - 1) / 4);
+    Set<Long> recovered = new HashSet<>();
+    Map<Long, String> groups = new HashMap<>();
+    for (int i = 1; i + 3 < reply.size(); i += 4) {
+      long index = asLong(reply.get(i));
+      leases.add(new Lease(worker, index, deadline, Math.toIntExact(asLong(reply.get(i + 1)))));
+      if (asLong(reply.get(i + 2)) == 1) {
+        recovered.add(index);
+      }
+      String group = asString(reply.get(i + 3));
+      if (!group.isEmpty()) {
+        groups.put(index, group);
+      }
     }
     long hole = asLong(reply.get(0));
-    return new FetchBatch(leases, hole > 0 ? OptionalLong.of(hole) : OptionalLong.empty());
+    return new FetchBatch(
+        leases, hole > 0 ? OptionalLong.of(hole) : OptionalLong.empty(), false, recovered, groups);
   }
 
   /**
@@ -731,30 +942,41 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>Reads every lease of the queue: O(in-flight). A queue never used reads as zeros and no
-   * leases.
+   * <p>Reads every lease and pending completion of the queue: O(in-flight); the delayed, ready,
+   * parked and dead indices are counted, not read, and the lowest of them costs O(log n). A queue
+   * never used reads as {@link BookkeeperState#UNINITIALIZED}.
    *
    * @throws BackendUnavailableException when Redis fails
    */
   @Override
   public BookkeeperState state(QueueRef queue) {
     QueueKeys k = keys(queue);
-    List<?> reply =
-        asList(
-            run(
-                LuaScript.STATE,
-                queue,
-                List.of(k.n(), k.pending(), k.lease(), k.skipped(), k.completions()),
-                List.of()));
+    List<?> reply = asList(run(LuaScript.STATE, queue, k.all(), List.of()));
     if (reply.isEmpty()) {
       return BookkeeperState.UNINITIALIZED;
     }
     List<?> flat = asList(reply.get(5));
-    List<Lease> leases = new ArrayList<>(flat.size() / 2);
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      leases.add(leaseOf(Long.parseLong(asString(flat.get(i))), asString(flat.get(i + 1))));
+    List<Lease> leases = new ArrayList<>(flat.size() / 4);
+    for (int i = 0; i + 3 < flat.size(); i += 4) {
+      leases.add(
+          new Lease(
+              asString(flat.get(i + 1)),
+              asLong(flat.get(i)),
+              Instant.ofEpochMilli(asLong(flat.get(i + 2))),
+              Math.toIntExact(asLong(flat.get(i + 3)))));
     }
     leases.sort(Comparator.comparingLong(Lease::index));
+    List<?> others = asList(reply.get(12));
+    Map<Priority, BookkeeperState.LaneState> lanes = new EnumMap<>(Priority.class);
+    for (int i = 0; i + 4 < others.size(); i += 5) {
+      lanes.put(
+          Priority.ofLane(Math.toIntExact(asLong(others.get(i)))),
+          new BookkeeperState.LaneState(
+              asLong(others.get(i + 1)),
+              asLong(others.get(i + 2)),
+              asLong(others.get(i + 3)),
+              asLong(others.get(i + 4))));
+    }
     return new BookkeeperState(
         asLong(reply.get(0)),
         asLong(reply.get(1)),
@@ -762,24 +984,350 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
         asLong(reply.get(3)),
         asLong(reply.get(4)),
         true,
-        leases);
+        leases,
+        asLong(reply.get(6)),
+        asLong(reply.get(7)),
+        asLong(reply.get(8)),
+        asLong(reply.get(9)),
+        asLong(reply.get(10)),
+        asLong(reply.get(11)) == 1,
+        lanes);
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>A negative {@code fetched} returns false without contacting Redis.
+   * <p>The lane is the one {@code fetched} belongs to ({@link Priority#ofIndex}). A negative {@code
+   * fetched}, or one beyond the last lane, returns false without contacting Redis.
    *
    * @throws BackendUnavailableException when Redis fails; the pointer did not move
    */
   @Override
   public boolean rewind(QueueRef queue, long fetched) {
     QueueKeys k = keys(queue);
-    if (fetched < 0) {
+    if (fetched < 0 || fetched >= LANES * Priority.LANE_SIZE) {
       return false;
     }
-    Object reply = run(LuaScript.REWIND, queue, List.of(k.n()), List.of(Long.toString(fetched)));
+    Priority lane = Priority.ofIndex(fetched);
+    Object reply =
+        run(
+            LuaScript.REWIND,
+            queue,
+            List.of(k.n()),
+            List.of(Long.toString(fetched), Integer.toString(lane.lane())));
     return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script; leases are processed in ascending index order, so that among several leases of
+   * one group the lowest indices take the free slots.
+   *
+   * @throws InvalidArgumentException naming {@code groups} when it is null, holds a null index, or
+   *     a group that is not 1 to 100 letters, digits, '.', '_' and '-' starting with a letter or
+   *     digit (as {@code NewTask.group} allows); nothing changed
+   * @throws BackendUnavailableException when Redis fails; nothing was admitted or parked
+   */
+  @Override
+  public Set<Long> admit(QueueRef queue, String worker, Map<Long, String> groups, Instant now) {
+    Objects.requireNonNull(worker, "worker");
+    if (groups == null) {
+      throw new InvalidArgumentException("groups", "must not be null");
+    }
+    TreeMap<Long, String> sorted = new TreeMap<>();
+    for (Map.Entry<Long, String> e : groups.entrySet()) {
+      if (e.getKey() == null) {
+        throw new InvalidArgumentException("groups", "must not hold a null index");
+      }
+      sorted.put(e.getKey(), Validation.queueId("groups", e.getValue()));
+    }
+    QueueKeys k = keys(queue);
+    if (sorted.isEmpty()) {
+      return Set.of();
+    }
+    List<String> args = new ArrayList<>(1 + 2 * sorted.size());
+    args.add(worker);
+    sorted.forEach(
+        (index, group) -> {
+          args.add(Long.toString(index));
+          args.add(group);
+        });
+    List<?> reply = asList(run(LuaScript.ADMIT, queue, k.all(), args));
+    Set<Long> admitted = new LinkedHashSet<>();
+    for (Object index : reply) {
+      admitted.add(asLong(index));
+    }
+    return admitted;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script: the lease's value and its member of the deadline set.
+   *
+   * @throws InvalidArgumentException naming {@code deadline} when it is null
+   * @throws BackendUnavailableException when Redis fails; the deadline did not move
+   */
+  @Override
+  public boolean extend(QueueRef queue, String worker, long index, Instant deadline) {
+    Objects.requireNonNull(worker, "worker");
+    if (deadline == null) {
+      throw new InvalidArgumentException("deadline", "must not be null");
+    }
+    QueueKeys k = keys(queue);
+    Object reply =
+        run(
+            LuaScript.EXTEND,
+            queue,
+            List.of(k.lease(), k.deadline()),
+            List.of(worker, Long.toString(index), millis(deadline)));
+    return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script. The released index costs a member of the delayed or ready set and an info field
+   * until it is leased again.
+   *
+   * @throws InvalidArgumentException naming {@code dueAt} when it is null
+   * @throws BackendUnavailableException when Redis fails; the lease is still held
+   */
+  @Override
+  public Optional<Lease> release(
+      QueueRef queue, String worker, long index, Instant dueAt, Instant now) {
+    Objects.requireNonNull(worker, "worker");
+    if (dueAt == null) {
+      throw new InvalidArgumentException("dueAt", "must not be null");
+    }
+    QueueKeys k = keys(queue);
+    List<?> reply =
+        asList(
+            run(
+                LuaScript.RELEASE,
+                queue,
+                k.all(),
+                List.of(worker, Long.toString(index), millis(dueAt), millis(now), channel(queue))));
+    if (reply.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Lease(
+            worker,
+            index,
+            Instant.ofEpochMilli(asLong(reply.get(0))),
+            Math.toIntExact(asLong(reply.get(1)))));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script; the dead letter is kept to the millisecond ({@code now} is truncated).
+   *
+   * @throws BackendUnavailableException when Redis fails; the lease is still held
+   */
+  @Override
+  public Optional<DeadEntry> deadLetter(
+      QueueRef queue, String worker, long index, Optional<Instant> completionDueAt, Instant now) {
+    Objects.requireNonNull(worker, "worker");
+    QueueKeys k = keys(queue);
+    long nowMs = now.toEpochMilli();
+    List<?> reply =
+        asList(
+            run(
+                LuaScript.DEAD_LETTER,
+                queue,
+                k.all(),
+                List.of(
+                    worker,
+                    Long.toString(index),
+                    completionDueAt.map(RedisBookkeeper::millis).orElse(""),
+                    Long.toString(nowMs),
+                    channel(queue))));
+    if (reply.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new DeadEntry(
+            index, Math.toIntExact(asLong(reply.get(0))), worker, Instant.ofEpochMilli(nowMs)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script of O(limit log n); ties of time go lowest index first.
+   *
+   * @throws InvalidArgumentException naming {@code limit} when it is negative
+   * @throws BackendUnavailableException when Redis fails
+   */
+  @Override
+  public List<DeadEntry> deadLetters(QueueRef queue, int limit) {
+    if (limit < 0) {
+      throw new InvalidArgumentException("limit", "must be 0 or more, was " + limit);
+    }
+    QueueKeys k = keys(queue);
+    if (limit == 0) {
+      return List.of();
+    }
+    List<?> reply =
+        asList(
+            run(
+                LuaScript.DEAD_LETTERS,
+                queue,
+                List.of(k.dead(), k.info()),
+                List.of(Integer.toString(limit))));
+    List<DeadEntry> dead = new ArrayList<>(reply.size() / 4);
+    for (int i = 0; i + 3 < reply.size(); i += 4) {
+      dead.add(
+          new DeadEntry(
+              asLong(reply.get(i)),
+              Math.toIntExact(asLong(reply.get(i + 1))),
+              asString(reply.get(i + 2)),
+              Instant.ofEpochMilli(asLong(reply.get(i + 3)))));
+    }
+    return dead;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException when Redis fails; the dead letter stays
+   */
+  @Override
+  public boolean requeue(QueueRef queue, long index, Instant now) {
+    QueueKeys k = keys(queue);
+    Object reply =
+        run(
+            LuaScript.REQUEUE,
+            queue,
+            List.of(k.dead(), k.ready(), k.info(), k.aside()),
+            List.of(Long.toString(index), channel(queue)));
+    return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException when Redis fails; the dead letter stays
+   */
+  @Override
+  public boolean discard(QueueRef queue, long index) {
+    QueueKeys k = keys(queue);
+    Object reply =
+        run(
+            LuaScript.DISCARD,
+            queue,
+            List.of(k.dead(), k.info(), k.aside()),
+            List.of(Long.toString(index)));
+    return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The same script as {@link #ackAll}, in its expire mode: no completion, no done signal, and
+   * the queue's {@code expired} counter goes up by the number released.
+   *
+   * @throws BackendUnavailableException when Redis fails; no lease was released
+   */
+  @Override
+  public Set<Long> expire(QueueRef queue, String worker, Collection<Long> indices) {
+    return release("expire", queue, worker, indices, "");
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws BackendUnavailableException when Redis fails; the state did not change
+   */
+  @Override
+  public boolean pause(QueueRef queue, boolean paused) {
+    QueueKeys k = keys(queue);
+    Object reply =
+        run(LuaScript.PAUSE, queue, List.of(k.n()), List.of(paused ? "1" : "0", channel(queue)));
+    return asLong(reply) == 1;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script; settings equal to 0 are stored as absent fields. Raising the group limit (or
+   * setting 0) moves as many parked indices of each group to the ready set as now fit, and
+   * publishes a work signal.
+   *
+   * @throws InvalidArgumentException naming {@code settings} when it is null
+   * @throws BackendUnavailableException when Redis fails; the settings did not change
+   */
+  @Override
+  public void configure(QueueRef queue, QueueSettings settings) {
+    if (settings == null) {
+      throw new InvalidArgumentException("settings", "must not be null");
+    }
+    QueueKeys k = keys(queue);
+    run(
+        LuaScript.CONFIGURE,
+        queue,
+        k.all(),
+        List.of(
+            Integer.toString(settings.maxDeliveries()),
+            Integer.toString(settings.groupLimit()),
+            channel(queue)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One HMGET.
+   *
+   * @throws BackendUnavailableException when Redis fails
+   */
+  @Override
+  public QueueSettings settings(QueueRef queue) {
+    QueueKeys k = keys(queue);
+    List<String> values =
+        call("settings", queue, () -> client.hmget(k.n(), "maxDeliveries", "groupLimit"));
+    return new QueueSettings(setting(values.get(0)), setting(values.get(1)));
+  }
+
+  private static int setting(@Nullable String value) {
+    return value == null ? 0 : Integer.parseInt(value);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One DEL of every key the queue can have (the set of keys is fixed, see {@link QueueKeys}).
+   *
+   * @throws BackendUnavailableException when Redis fails; nothing was deleted
+   */
+  @Override
+  public void purge(QueueRef queue) {
+    QueueKeys k = keys(queue);
+    run(LuaScript.PURGE, queue, k.all(), List.of());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Redis pub/sub on the channels the scripts publish ({@code <prefix>:{owner/service}:work} and
+   * {@code :done}): one {@link RedisSignals} on this bookkeeper's client, created on the first
+   * call, holding one connection of the client once subscribed, and closed by {@link #close()}.
+   *
+   * @return the signals, always present
+   * @throws IllegalStateException when the bookkeeper is closed
+   */
+  @Override
+  public Optional<Signals> signals() {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException(this + " is closed");
+      }
+      if (signals == null) {
+        signals = new RedisSignals(client, keyPrefix);
+      }
+      return Optional.of(signals);
+    }
   }
 
   /**
@@ -803,8 +1351,8 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
 
   /**
    * Closes the client if the bookkeeper owns it (built by {@link #connect}); a client given by the
-   * application stays open. Idempotent. Later calls of the SPI's methods throw {@link
-   * IllegalStateException}. Redis' data is untouched.
+   * application stays open; the {@link #signals()} are closed first. Idempotent. Later calls of the
+   * SPI's methods throw {@link IllegalStateException}. Redis' data is untouched.
    */
   @Override
   public void close() {
@@ -812,6 +1360,18 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
       return;
     }
     closed = true;
+    RedisSignals open;
+    synchronized (this) {
+      open = signals;
+      signals = null;
+    }
+    if (open != null) {
+      try {
+        open.close();
+      } catch (RuntimeException e) {
+        LOG.debug("closing the Redis signals of the bookkeeper failed", e);
+      }
+    }
     if (ownsClient) {
       try {
         client.close();
@@ -834,9 +1394,9 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
 
   // ------------------------------------------------------------------------------ internals
 
-  /** The keys of fetch.lua and fetch_batch.lua, in their order. */
-  private static List<String> leaseKeys(QueueKeys k) {
-    return List.of(k.n(), k.pending(), k.skipped(), k.lease(), k.deadline(), k.holder(), k.batch());
+  /** The start of the queue's pub/sub channels: {@code <prefix>:{owner/service}:}. */
+  private String channel(QueueRef queue) {
+    return QueueKeys.base(keyPrefix, queue);
   }
 
   private QueueKeys keys(QueueRef queue) {
@@ -1030,18 +1590,6 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
     int bar = member.indexOf('|');
     return new PendingCompletion(
         Long.parseLong(member.substring(0, bar)), member.substring(bar + 1));
-  }
-
-  /** Parses a lease hash value {@code "worker|deadline ms|deliveries|s"} (or {@code |b}). */
-  static Lease leaseOf(long index, String value) {
-    int mode = value.lastIndexOf('|');
-    int deliveries = value.lastIndexOf('|', mode - 1);
-    int deadline = value.lastIndexOf('|', deliveries - 1);
-    return new Lease(
-        value.substring(0, deadline),
-        index,
-        Instant.ofEpochMilli(Long.parseLong(value.substring(deadline + 1, deliveries))),
-        Integer.parseInt(value.substring(deliveries + 1, mode)));
   }
 
   private static long asLong(Object reply) {

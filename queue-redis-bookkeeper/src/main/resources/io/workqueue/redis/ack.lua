@@ -1,68 +1,88 @@
 -- ack: releases the leases a worker holds on the given indices (a lease past its deadline but not
--- yet taken over still counts as held), and records a pending completion for each. Serves ack
--- (one index) and ackAll (several) alike; indices the worker does not hold are left alone.
+-- yet taken over still counts as held). Serves ack (one index), ackAll (several) and expire alike;
+-- indices the worker does not hold are left alone. An ack records a pending completion for each
+-- (when ARGV[2] is set) and publishes the indices on the done channel; an expire records none,
+-- publishes nothing and counts the released leases in n.expired. A lease holding a group slot
+-- frees it, which may move the group's lowest parked index to the ready set (work signal).
 --
--- KEYS[1]  lease        hash: index -> "<worker>|<deadline ms>|<deliveries>|<s or b>"
--- KEYS[2]  deadline     zset: member = index zero-padded to 16 digits, score = deadline ms
--- KEYS[3]  holder       hash: worker -> index of its lease on the single-task path
--- KEYS[4]  completions  zset: member = "<index zero-padded to 16 digits>|<worker>", score = due ms
--- KEYS[5]  batch        hash: worker -> how many batch leases it holds
+-- KEYS[1..16]  every key of the queue, in the order of QueueKeys.all() (prelude: queueKeys)
 -- ARGV[1]  worker
 -- ARGV[2]  due          when the completions may be claimed (ms), or "" for none
--- ARGV[3]  index        the first index; ARGV[4], ARGV[5], ... more indices
+-- ARGV[3]  channel      the start of the queue's channels, "<prefix>:{owner/service}:"
+-- ARGV[4]  mode         "ack" or "expire"
+-- ARGV[5]  index        the first index; ARGV[6], ARGV[7], ... more indices
 -- Returns  the indices whose lease the worker held and that are now released, in the given order.
+local k = queueKeys(KEYS)
 local worker = ARGV[1]
 local due = ARGV[2]
+local channel = ARGV[3]
+local expire = ARGV[4] == 'expire'
 local acked = {}
 local fields = {}
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 if #fields == 0 then
   return acked
 end
 -- In bulk: one HMGET, then one HDEL, one ZREM, one ZADD and at most one HINCRBY for all indices.
-local values = redis.call('HMGET', KEYS[1], unpack(fields))
-local holder = redis.call('HGET', KEYS[3], worker)
+local values = redis.call('HMGET', k.lease, unpack(fields))
+local holder = redis.call('HGET', k.holder, worker)
 local released = {}
+local names = {}
 local padded = {}
 local completions = {}
+local groups = {}
 local batchReleased = 0
-for k, index in ipairs(fields) do
-  local value = values[k]
+for i, index in ipairs(fields) do
+  local value = values[i]
   if value and not released[index] then
-    local w, mode = string.match(value, '^(.*)|%-?%d+|%d+|([sb])$')
+    local w, _, _, mode, group = parseLease(value)
     if w == worker then
       released[index] = true
-      local p = string.format('%016d', tonumber(index))
+      local number = tonumber(index)
+      local name = fmt(number)
+      local p = pad(number)
+      names[#names + 1] = name
       padded[#padded + 1] = p
       if mode == 'b' then
         batchReleased = batchReleased + 1
       end
       if holder == index then
-        redis.call('HDEL', KEYS[3], worker)
+        redis.call('HDEL', k.holder, worker)
         holder = nil
       end
-      if due ~= '' then
+      if group then
+        groups[#groups + 1] = group
+      end
+      if due ~= '' and not expire then
         completions[#completions + 1] = due
         completions[#completions + 1] = p .. '|' .. worker
       end
-      acked[#acked + 1] = tonumber(index)
+      acked[#acked + 1] = number
     end
   end
 end
 if #acked > 0 then
-  local names = {}
-  for _, index in ipairs(acked) do
-    names[#names + 1] = string.format('%d', index)
-  end
-  redis.call('HDEL', KEYS[1], unpack(names))
-  redis.call('ZREM', KEYS[2], unpack(padded))
-  if batchReleased > 0 and redis.call('HINCRBY', KEYS[5], worker, -batchReleased) <= 0 then
-    redis.call('HDEL', KEYS[5], worker)
+  redis.call('HDEL', k.lease, unpack(names))
+  redis.call('ZREM', k.deadline, unpack(padded))
+  if batchReleased > 0 and redis.call('HINCRBY', k.batch, worker, -batchReleased) <= 0 then
+    redis.call('HDEL', k.batch, worker)
   end
   if #completions > 0 then
-    redis.call('ZADD', KEYS[4], unpack(completions))
+    redis.call('ZADD', k.completions, unpack(completions))
+  end
+  local unparked = 0
+  for _, group in ipairs(groups) do
+    unparked = unparked + freeSlot(k, group)
+  end
+  if unparked > 0 then
+    publishWork(channel)
+  end
+  if expire then
+    redis.call('HINCRBY', k.n, 'expired', #acked)
+  else
+    publishDone(channel, names)
   end
 end
 return acked

@@ -27,7 +27,9 @@ import redis.clients.jedis.JedisCluster;
 class RedisBookkeeperClusterTest {
 
   @Test
-  @DisplayName("answers as the reference through JedisCluster, and reloads scripts after a flush")
+  @DisplayName(
+      "answers as the reference through JedisCluster, scheduling steps included, and reloads"
+          + " scripts after a flush")
   void cluster() throws IOException {
     // The cluster bus port defaults to the data port + 10000, too high for most free ports.
     int busPort;
@@ -47,6 +49,7 @@ class RedisBookkeeperClusterTest {
       try (JedisCluster cluster = new JedisCluster(new HostAndPort(server.host(), server.port()));
           RedisBookkeeper bk = RedisBookkeeper.builder().client(cluster).build()) {
         ReferenceEquivalenceTest.sameAnswers(bk, 42);
+        SchedulingEquivalenceTest.sameAnswers(bk, 43);
 
         QueueRef q = TestQueues.fresh();
 

@@ -5,9 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.workqueue.InvalidArgumentException;
 import io.workqueue.Lease;
+import io.workqueue.Priority;
 import io.workqueue.QueueRef;
+import io.workqueue.QueueSettings;
 import io.workqueue.spi.BookkeeperState;
+import io.workqueue.spi.DeadEntry;
 import io.workqueue.spi.Fetch;
+import io.workqueue.spi.LaneStart;
 import io.workqueue.spi.PendingCompletion;
 import io.workqueue.testkit.TestQueues;
 import java.io.IOException;
@@ -289,18 +293,7 @@ class RedisBookkeeperStorageTest {
   @Nested
   @DisplayName("scripts")
   class Scripts {
-    private final List<LuaScript> all =
-        List.of(
-            LuaScript.ALLOCATE,
-            LuaScript.COMMIT,
-            LuaScript.FETCH,
-            LuaScript.FETCH_BATCH,
-            LuaScript.RESOLVE_HOLE,
-            LuaScript.LEASE,
-            LuaScript.ACK,
-            LuaScript.CLAIM_COMPLETIONS,
-            LuaScript.STATE,
-            LuaScript.REWIND);
+    private final List<LuaScript> all = LuaScript.ALL;
 
     @Test
     @DisplayName(
@@ -336,6 +329,33 @@ class RedisBookkeeperStorageTest {
                   List.of(
                       new Lease("wb", 1, T0.plus(TTR), 1), new Lease("wb", 2, T0.plus(TTR), 1))));
 
+      // the scripts of the scheduling features
+      QueueRef o = TestQueues.fresh();
+      assertThat(bk.initialize(o, 0, 1, 0)).isTrue();
+      addCommitted(o, 4, T0);
+      assertThat(leased(bk.fetch(o, "a", T0, TTR, GRACE)).index()).isEqualTo(1);
+      assertThat(bk.ackHeld(o, "a")).hasValue(1);
+      assertThat(leased(bk.fetch(o, "a", T0, TTR, GRACE)).index()).isEqualTo(2);
+      assertThat(bk.extend(o, "a", 2, T0.plusSeconds(60))).isTrue();
+      assertThat(bk.admit(o, "a", Map.of(2L, "g"), T0)).containsExactly(2L);
+      assertThat(bk.release(o, "a", 2, T0, T0)).contains(new Lease("a", 2, T0.plusSeconds(60), 1));
+      assertThat(bk.fetch(o, "b", T0, TTR, GRACE))
+          .isEqualTo(new Fetch.Leased(new Lease("b", 2, T0.plus(TTR), 2), false));
+      DeadEntry dead = new DeadEntry(2, 2, "b", T0);
+      assertThat(bk.deadLetter(o, "b", 2, Optional.empty(), T0)).contains(dead);
+      assertThat(bk.deadLetters(o, 5)).containsExactly(dead);
+      assertThat(bk.requeue(o, 2, T0)).isTrue();
+      assertThat(leased(bk.fetch(o, "c", T0, TTR, GRACE)).index()).isEqualTo(2);
+      assertThat(bk.deadLetter(o, "c", 2, Optional.empty(), T0)).isPresent();
+      assertThat(bk.discard(o, 2)).isTrue();
+      assertThat(leased(bk.fetch(o, "d", T0, TTR, GRACE)).index()).isEqualTo(3);
+      assertThat(bk.expire(o, "d", List.of(3L))).containsExactly(3L);
+      assertThat(bk.pause(o, true)).isTrue();
+      bk.configure(o, QueueSettings.DEFAULT.withGroupLimit(2));
+      assertThat(bk.settings(o)).isEqualTo(new QueueSettings(0, 2));
+      bk.purge(o);
+      assertThat(bk.state(o)).isEqualTo(BookkeeperState.UNINITIALIZED);
+
       assertThat(admin.scriptExists(all.stream().map(LuaScript::sha1).toList())).containsOnly(true);
     }
 
@@ -347,19 +367,52 @@ class RedisBookkeeperStorageTest {
       }
     }
 
+    @Test
+    @DisplayName(
+        "every script starts with the shared prelude, the pointer or moves part where it needs"
+            + " them, and then its own file")
+    void prelude() throws IOException {
+      List<String> walking = List.of("fetch", "fetch_batch", "state");
+      List<String> moving =
+          List.of("ack", "ack_held", "release", "dead_letter", "admit", "configure", "requeue");
+      for (LuaScript s : all) {
+        String parts = LuaScript.PRELUDE + "\n";
+        if (walking.contains(s.name())) {
+          parts += LuaScript.POINTER + "\n";
+        }
+        if (moving.contains(s.name())) {
+          parts += LuaScript.MOVES + "\n";
+        }
+        assertThat(s.source()).as(s.name()).isEqualTo(parts + resource(s.name()));
+      }
+      assertThat(all).extracting(LuaScript::name).doesNotHaveDuplicates().hasSize(22);
+    }
+
     @ParameterizedTest(name = "{0}.lua")
     @ValueSource(
         strings = {
           "allocate",
           "commit",
+          "initialize",
           "fetch",
           "fetch_batch",
           "resolve_hole",
           "lease",
           "ack",
+          "ack_held",
           "claim_completions",
           "state",
-          "rewind"
+          "rewind",
+          "admit",
+          "extend",
+          "release",
+          "dead_letter",
+          "dead_letters",
+          "requeue",
+          "discard",
+          "pause",
+          "configure",
+          "purge"
         })
     @DisplayName("each script's header names every KEYS and ARGV it uses")
     void header(String name) throws IOException {
@@ -370,12 +423,20 @@ class RedisBookkeeperStorageTest {
           comments.append(line).append('\n');
         }
       }
-      Matcher m = Pattern.compile("(KEYS|ARGV)\\[(\\d+)]").matcher(stripComments(source));
+      String code = stripComments(source);
+      Matcher m = Pattern.compile("(KEYS|ARGV)\\[(\\d+)]").matcher(code);
       TreeSet<String> used = new TreeSet<>();
       while (m.find()) {
         used.add(m.group());
       }
-      assertThat(used).as("%s uses KEYS", name).anyMatch(u -> u.startsWith("KEYS"));
+      if (code.contains("queueKeys(KEYS)") || code.contains("unpack(KEYS)")) {
+        assertThat(comments.toString())
+            .as("%s takes every key", name)
+            .contains("-- KEYS[1..16]  every key of the queue, in the order of QueueKeys.all()");
+        assertThat(used).as("%s names no single key", name).noneMatch(u -> u.startsWith("KEYS"));
+      } else {
+        assertThat(used).as("%s uses KEYS", name).anyMatch(u -> u.startsWith("KEYS"));
+      }
       for (String u : used) {
         assertThat(comments.toString()).as("%s header", name).contains("-- " + u + " ");
       }
@@ -383,7 +444,25 @@ class RedisBookkeeperStorageTest {
 
     @ParameterizedTest(name = "{0}.lua")
     @ValueSource(
-        strings = {"fetch", "fetch_batch", "ack", "lease", "commit", "allocate", "resolve_hole"})
+        strings = {
+          "prelude",
+          "pointer",
+          "moves",
+          "fetch",
+          "fetch_batch",
+          "ack",
+          "ack_held",
+          "lease",
+          "commit",
+          "allocate",
+          "resolve_hole",
+          "admit",
+          "extend",
+          "release",
+          "dead_letter",
+          "requeue",
+          "discard"
+        })
     @DisplayName("scripts on the fetch and add paths read no whole hash, set or key space")
     void noFullScans(String name) throws IOException {
       String code = stripComments(resource(name)).toUpperCase();
@@ -491,12 +570,79 @@ class RedisBookkeeperStorageTest {
     void arguments() {
       QueueRef q = TestQueues.fresh();
       bk.initialize(q, 0, 1, 0);
-      assertThatThrownBy(() -> bk.allocate(q, 0, T0)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> bk.allocate(q, 0, T0))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("count"));
       assertThatThrownBy(() -> bk.claimCompletions(q, T0, TTR, -1))
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(bk.claimCompletions(q, T0, TTR, 0)).isEmpty();
       assertThat(bk.rewind(q, -1)).isFalse();
+      assertThat(bk.rewind(q, 5 * Priority.LANE_SIZE)).isFalse();
       assertThat(bk.state(q)).isEqualTo(new BookkeeperState(0, 0, 0, 0, 1, true, List.of()));
+    }
+
+    @Test
+    @DisplayName("bad arguments of the scheduling methods are refused by name, changing nothing")
+    void schedulingArguments() {
+      QueueRef q = TestQueues.fresh();
+      bk.initialize(q, 0, 1, 0);
+      long first = bk.allocate(q, 2, T0);
+      assertThatThrownBy(() -> bk.commit(q, first, 2, Map.of(first + 2, T0.plusSeconds(1)), T0))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("dueAt"));
+      assertThatThrownBy(() -> bk.commit(q, first, -1, Map.of(), T0))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("count"));
+      assertThat(bk.state(q).committed()).as("the refused commits changed nothing").isZero();
+      assertThat(bk.commit(q, first, 2)).isTrue();
+      long held = leased(bk.fetch(q, "w", T0, TTR, GRACE)).index();
+      for (String group : List.of("", "a|b", "a:b", "-a", "x".repeat(101))) {
+        assertThatThrownBy(() -> bk.admit(q, "w", Map.of(held, group), T0))
+            .as("group '%s'", group)
+            .isInstanceOfSatisfying(
+                InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("groups"));
+      }
+      assertThat(bk.admit(q, "w", Map.of(held, "a.b_c-1"), T0)).containsExactly(held);
+      assertThatThrownBy(() -> bk.deadLetters(q, -1))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("limit"));
+      assertThat(bk.deadLetters(q, 0)).isEmpty();
+      assertThatThrownBy(() -> bk.fetchBatch(q, "w", 0, T0, TTR, GRACE))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("max"));
+      assertThatThrownBy(() -> bk.allocate(q, Priority.URGENT, 0, T0))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("count"));
+      assertThatThrownBy(() -> bk.configure(q, null))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class, e -> assertThat(e.argument()).isEqualTo("settings"));
+      assertThatThrownBy(() -> bk.initialize(q, 5, 7, 5))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class,
+              e -> assertThat(e.argument()).isEqualTo("replayFrom"));
+      assertThat(bk.state(q).lanes()).isEmpty();
+      assertThat(bk.state(q).leases()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a lane whose indices run out refuses the allocation by count, changing nothing")
+    void laneExhausted() {
+      QueueRef q = TestQueues.fresh();
+      long last = Priority.LOW.base() + Priority.LANE_SIZE - 1;
+      bk.initialize(q, List.of(new LaneStart(Priority.LOW, last - 2, last - 1, last - 2)));
+      assertThatThrownBy(() -> bk.allocate(q, Priority.LOW, 3, T0))
+          .isInstanceOfSatisfying(
+              InvalidArgumentException.class,
+              e ->
+                  assertThat(e)
+                      .hasMessageContaining("2 indices left")
+                      .extracting(InvalidArgumentException::argument)
+                      .isEqualTo("count"));
+      assertThat(bk.allocate(q, Priority.LOW, 2, T0)).isEqualTo(last - 1);
+      assertThatThrownBy(() -> bk.allocate(q, Priority.LOW, 1, T0))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("0 indices left");
+      assertThat(bk.state(q).lanes().get(Priority.LOW).allocated()).isEqualTo(last);
     }
   }
 }

@@ -29,6 +29,7 @@ import io.workqueue.spi.TaskStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -1018,6 +1019,7 @@ public abstract class WorkQueueContract {
     private volatile QueueRef failQueue;
     private final CountDownLatch stalled = new CountDownLatch(1);
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    private final Set<String> forgotten = ConcurrentHashMap.newKeySet();
 
     StallingStore(TaskStore delegate) {
       this.delegate = delegate;
@@ -1030,6 +1032,11 @@ public abstract class WorkQueueContract {
 
     void failNextPut(QueueRef q) {
       failQueue = q;
+    }
+
+    /** Reads of this row answer as if it had expired. */
+    void forget(QueueRef q, long index) {
+      forgotten.add(q + "#" + index);
     }
 
     void awaitStalled() throws InterruptedException {
@@ -1064,12 +1071,16 @@ public abstract class WorkQueueContract {
 
     @Override
     public Optional<StoredTask> get(QueueRef queue, long index) {
-      return delegate.get(queue, index);
+      return forgotten.contains(queue + "#" + index)
+          ? Optional.empty()
+          : delegate.get(queue, index);
     }
 
     @Override
     public Map<Long, StoredTask> getAll(QueueRef queue, Collection<Long> indices) {
-      return delegate.getAll(queue, indices);
+      Map<Long, StoredTask> rows = new HashMap<>(delegate.getAll(queue, indices));
+      rows.keySet().removeIf(index -> forgotten.contains(queue + "#" + index));
+      return rows;
     }
 
     @Override
@@ -1105,6 +1116,47 @@ public abstract class WorkQueueContract {
     @Override
     public OptionalLong highestIndex(QueueRef queue, long from) {
       return delegate.highestIndex(queue, from);
+    }
+
+    @Override
+    public void putOutcomes(QueueRef queue, List<StoredOutcome> outcomes) {
+      delegate.putOutcomes(queue, outcomes);
+    }
+
+    @Override
+    public List<StoredOutcome> outcomes(QueueRef queue, long index) {
+      return delegate.outcomes(queue, index);
+    }
+
+    @Override
+    public void purge(QueueRef queue, Map<io.workqueue.Priority, Long> highestIndex) {
+      delegate.purge(queue, highestIndex);
+    }
+
+    @Override
+    public List<String> services(String owner) {
+      return delegate.services(owner);
+    }
+
+    @Override
+    public void putSchedule(QueueRef queue, io.workqueue.spi.StoredSchedule schedule) {
+      delegate.putSchedule(queue, schedule);
+    }
+
+    @Override
+    public boolean deleteSchedule(QueueRef queue, String id) {
+      return delegate.deleteSchedule(queue, id);
+    }
+
+    @Override
+    public List<io.workqueue.spi.StoredSchedule> schedules(QueueRef queue) {
+      return delegate.schedules(queue);
+    }
+
+    @Override
+    public boolean advanceSchedule(
+        QueueRef queue, String id, java.time.Instant expected, java.time.Instant next) {
+      return delegate.advanceSchedule(queue, id, expected, next);
     }
   }
 }

@@ -1,12 +1,18 @@
 package io.workqueue.testkit.history;
 
+import io.workqueue.DeadLetter;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
 import io.workqueue.QueueInfo;
 import io.workqueue.QueueRef;
+import io.workqueue.QueueSettings;
+import io.workqueue.Schedule;
+import io.workqueue.ScheduleInfo;
 import io.workqueue.Task;
+import io.workqueue.TaskHandle;
 import io.workqueue.WorkQueue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,7 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * A {@link WorkQueue} that delegates every call to another and records it, with its arguments,
@@ -425,5 +433,122 @@ public final class RecordingWorkQueue implements WorkQueue {
   @Override
   public String toString() {
     return "RecordingWorkQueue[" + node + ": " + delegate + "]";
+  }
+
+  // ------------------------------------------------- not recorded: delegated as they are
+
+  @Override
+  public boolean extendLease(QueueRef queue, String worker, Duration extension) {
+    return delegate.extendLease(queue, worker, extension);
+  }
+
+  @Override
+  public boolean extendLease(QueueRef queue, String worker, long index, Duration extension) {
+    return delegate.extendLease(queue, worker, index, extension);
+  }
+
+  @Override
+  public boolean release(QueueRef queue, String worker, Duration delay) {
+    return delegate.release(queue, worker, delay);
+  }
+
+  @Override
+  public boolean release(QueueRef queue, String worker, long index, Duration delay, Object error) {
+    return delegate.release(queue, worker, index, delay, error);
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(QueueRef queue, int limit) {
+    return delegate.deadLetters(queue, limit);
+  }
+
+  @Override
+  public boolean requeue(QueueRef queue, long index) {
+    return delegate.requeue(queue, index);
+  }
+
+  @Override
+  public boolean discard(QueueRef queue, long index) {
+    return delegate.discard(queue, index);
+  }
+
+  @Override
+  public boolean pause(QueueRef queue) {
+    return delegate.pause(queue);
+  }
+
+  @Override
+  public boolean resume(QueueRef queue) {
+    return delegate.resume(queue);
+  }
+
+  @Override
+  public void configure(QueueRef queue, QueueSettings settings) {
+    delegate.configure(queue, settings);
+  }
+
+  @Override
+  public QueueSettings settings(QueueRef queue) {
+    return delegate.settings(queue);
+  }
+
+  @Override
+  public void purge(QueueRef queue) {
+    delegate.purge(queue);
+  }
+
+  @Override
+  public List<QueueRef> purge(String owner, Pattern services) {
+    return delegate.purge(owner, services);
+  }
+
+  @Override
+  public List<QueueRef> queues(String owner) {
+    return delegate.queues(owner);
+  }
+
+  @Override
+  public Instant schedule(QueueRef queue, String scheduleId, Schedule schedule, NewTask template) {
+    return delegate.schedule(queue, scheduleId, schedule, template);
+  }
+
+  @Override
+  public boolean unschedule(QueueRef queue, String scheduleId) {
+    return delegate.unschedule(queue, scheduleId);
+  }
+
+  @Override
+  public List<ScheduleInfo> schedules(QueueRef queue) {
+    return delegate.schedules(queue);
+  }
+
+  @Override
+  public List<Long> runSchedules(QueueRef queue) {
+    return delegate.runSchedules(queue);
+  }
+
+  @Override
+  public Optional<Outcome> outcome(QueueRef queue, long index) {
+    return delegate.outcome(queue, index);
+  }
+
+  @Override
+  public TaskHandle submit(QueueRef queue, NewTask task) {
+    return delegate.submit(queue, task);
+  }
+
+  @Override
+  public CompletionStage<Outcome> completion(QueueRef queue, long index) {
+    return delegate.completion(queue, index);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  @Override
+  public AutoCloseable onWork(QueueRef queue, Runnable listener) {
+    return delegate.onWork(queue, listener);
   }
 }

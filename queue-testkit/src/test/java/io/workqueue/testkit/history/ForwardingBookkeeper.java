@@ -111,4 +111,93 @@ abstract class ForwardingBookkeeper implements Bookkeeper {
   public boolean rewind(QueueRef queue, long fetched) {
     return delegate.rewind(queue, fetched);
   }
+
+  @Override
+  public long allocate(QueueRef queue, io.workqueue.Priority lane, int count, Instant now) {
+    return delegate.allocate(queue, lane, count, now);
+  }
+
+  @Override
+  public boolean commit(
+      QueueRef queue, long first, int count, java.util.Map<Long, Instant> dueAt, Instant now) {
+    return delegate.commit(queue, first, count, dueAt, now);
+  }
+
+  @Override
+  public boolean initialize(QueueRef queue, java.util.List<io.workqueue.spi.LaneStart> lanes) {
+    return delegate.initialize(queue, lanes);
+  }
+
+  @Override
+  public java.util.Set<Long> admit(
+      QueueRef queue, String worker, java.util.Map<Long, String> groups, Instant now) {
+    return delegate.admit(queue, worker, groups, now);
+  }
+
+  @Override
+  public boolean extend(QueueRef queue, String worker, long index, Instant deadline) {
+    return delegate.extend(queue, worker, index, deadline);
+  }
+
+  @Override
+  public java.util.Optional<io.workqueue.Lease> release(
+      QueueRef queue, String worker, long index, Instant dueAt, Instant now) {
+    return delegate.release(queue, worker, index, dueAt, now);
+  }
+
+  @Override
+  public java.util.Optional<io.workqueue.spi.DeadEntry> deadLetter(
+      QueueRef queue,
+      String worker,
+      long index,
+      java.util.Optional<Instant> completionDueAt,
+      Instant now) {
+    return delegate.deadLetter(queue, worker, index, completionDueAt, now);
+  }
+
+  @Override
+  public java.util.List<io.workqueue.spi.DeadEntry> deadLetters(QueueRef queue, int limit) {
+    return delegate.deadLetters(queue, limit);
+  }
+
+  @Override
+  public boolean requeue(QueueRef queue, long index, Instant now) {
+    return delegate.requeue(queue, index, now);
+  }
+
+  @Override
+  public boolean discard(QueueRef queue, long index) {
+    return delegate.discard(queue, index);
+  }
+
+  @Override
+  public java.util.Set<Long> expire(
+      QueueRef queue, String worker, java.util.Collection<Long> indices) {
+    return delegate.expire(queue, worker, indices);
+  }
+
+  @Override
+  public boolean pause(QueueRef queue, boolean paused) {
+    return delegate.pause(queue, paused);
+  }
+
+  @Override
+  public void configure(QueueRef queue, io.workqueue.QueueSettings settings) {
+    delegate.configure(queue, settings);
+  }
+
+  @Override
+  public io.workqueue.QueueSettings settings(QueueRef queue) {
+    return delegate.settings(queue);
+  }
+
+  @Override
+  public void purge(QueueRef queue) {
+    delegate.purge(queue);
+  }
+
+  @Override
+  public java.util.Optional<io.workqueue.spi.Signals> signals() {
+    return delegate.signals();
+  }
 }
