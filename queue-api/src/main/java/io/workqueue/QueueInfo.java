@@ -12,9 +12,9 @@ import java.util.Map;
  * @param waiting tasks added and written but not yet handed out (after a {@link WorkQueue#rewind}
  *     it also counts replayed indices that are still leased, which fetch steps over)
  * @param leases the unacknowledged deliveries, lowest index first
- * @param delayed tasks added with a delay or released with one and not yet moved to the ready
- *     tasks (a fetch moves those that came due, so a due task counts here until the next fetch);
- *     a delayed task the fetch pointer has not reached yet also counts in {@code waiting}
+ * @param delayed tasks added with a delay or released with one and not yet moved to the ready tasks
+ *     (a fetch moves those that came due, so a due task counts here until the next fetch); a
+ *     delayed task the fetch pointer has not reached yet also counts in {@code waiting}
  * @param deadLetters tasks in the dead letters
  * @param expired tasks stepped over because their row had expired, since the queue began
  * @param parked tasks waiting for room in their concurrency group
