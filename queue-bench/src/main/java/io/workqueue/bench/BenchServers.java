@@ -157,6 +157,37 @@ public final class BenchServers implements AutoCloseable {
   }
 
   /**
+   * A second node on the same servers and clients, as a worker on another machine than the
+   * producer's would have: its own {@link WorkQueue} and Redis bookkeeper (so its own Redis signal
+   * subscriber), the same task store and keys. Close it after use.
+   *
+   * @return the node
+   */
+  public Node newNode() {
+    RedisBookkeeper bookkeeper = RedisBookkeeper.of(jedis);
+    WorkQueue node =
+        WorkQueues.builder().taskStore(store).bookkeeper(bookkeeper).keyProvider(keys).build();
+    return new Node(node, bookkeeper);
+  }
+
+  /**
+   * A node made by {@link #newNode()}.
+   *
+   * @param queue the node's queue
+   * @param bookkeeper its bookkeeper, closed with it (the Redis client stays open)
+   */
+  public record Node(WorkQueue queue, RedisBookkeeper bookkeeper) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        queue.close();
+      } finally {
+        bookkeeper.close();
+      }
+    }
+  }
+
+  /**
    * The driver session, for the floor.
    *
    * @return the session

@@ -48,6 +48,7 @@ public final class RedisSignals implements Signals, AutoCloseable {
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private static final long MIN_BACKOFF_MS = 100;
   private static final long MAX_BACKOFF_MS = 5_000;
+  private static final long CONFIRM_WAIT_MS = 5_000;
 
   private final UnifiedJedis client;
   private final String keyPrefix;
@@ -58,6 +59,10 @@ public final class RedisSignals implements Signals, AutoCloseable {
   private final Map<String, List<Listener>> channels = new ConcurrentHashMap<>();
   private final Object lock = new Object();
   private final AtomicLong connections = new AtomicLong();
+
+  /** Channels the server has confirmed on the current connection; guarded by {@link #lock}. */
+  private final Set<String> confirmedChannels = new java.util.HashSet<>();
+
   private @Nullable Thread thread;
   private @Nullable Subscriber subscriber; // the current connection's, once confirmed
   private volatile boolean closed;
@@ -115,7 +120,9 @@ public final class RedisSignals implements Signals, AutoCloseable {
 
   /**
    * Calls {@code listener} on each message on the queue's work channel, and once after each
-   * reconnect.
+   * reconnect. Returns once Redis has confirmed the subscription (waiting at most 5 s; with Redis
+   * unreachable, it returns without and the subscription starts when the connection does), so every
+   * signal published after this returns reaches the listener.
    *
    * @param queue the queue
    * @param listener quick, called on the subscriber thread
@@ -132,7 +139,8 @@ public final class RedisSignals implements Signals, AutoCloseable {
 
   /**
    * Calls {@code listener} with each index named on the queue's completion channel. Parts of a
-   * message that are not decimal indices are logged and skipped.
+   * message that are not decimal indices are logged and skipped. Returns once Redis has confirmed
+   * the subscription, as {@link #onWork} does.
    *
    * @param queue the queue
    * @param listener quick, called on the subscriber thread
@@ -216,8 +224,30 @@ public final class RedisSignals implements Signals, AutoCloseable {
         Subscriber s = subscriber;
         send(() -> s.subscribe(channel));
       }
+      awaitConfirmed(channel);
     }
     return () -> remove(channel, listener);
+  }
+
+  /** Waits, holding {@link #lock} (released while waiting), until Redis confirmed the channel. */
+  private void awaitConfirmed(String channel) {
+    long deadline = System.nanoTime() + CONFIRM_WAIT_MS * 1_000_000L;
+    while (!closed && !confirmedChannels.contains(channel)) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        log.debug(
+            "Redis has not confirmed the subscription to {} within {} ms",
+            channel,
+            CONFIRM_WAIT_MS);
+        return;
+      }
+      try {
+        lock.wait(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private void remove(String channel, Listener listener) {
@@ -228,6 +258,7 @@ public final class RedisSignals implements Signals, AutoCloseable {
       }
       if (list.isEmpty()) {
         channels.remove(channel);
+        confirmedChannels.remove(channel);
         Subscriber s = subscriber;
         if (s != null && !closed) {
           send(() -> s.unsubscribe(channel));
@@ -259,6 +290,7 @@ public final class RedisSignals implements Signals, AutoCloseable {
         synchronized (lock) {
           if (subscriber == s) {
             subscriber = null;
+            confirmedChannels.clear();
           }
         }
       }
@@ -388,9 +420,27 @@ public final class RedisSignals implements Signals, AutoCloseable {
 
     @Override
     public void onSubscribe(String channel, int subscribedChannels) {
-      if (!confirmed && channel.equals(controlChannel)) {
-        confirmed = true;
-        connected(this);
+      if (channel.equals(controlChannel)) {
+        if (!confirmed) {
+          confirmed = true;
+          connected(this);
+        }
+        return;
+      }
+      synchronized (lock) {
+        if (subscriber == this && channels.containsKey(channel)) {
+          confirmedChannels.add(channel);
+          lock.notifyAll();
+        }
+      }
+    }
+
+    @Override
+    public void onUnsubscribe(String channel, int subscribedChannels) {
+      synchronized (lock) {
+        if (subscriber == this && !channels.containsKey(channel)) {
+          confirmedChannels.remove(channel);
+        }
       }
     }
 
