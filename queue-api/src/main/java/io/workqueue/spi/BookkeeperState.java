@@ -50,6 +50,19 @@ public record BookkeeperState(
   public static final BookkeeperState UNINITIALIZED =
       new BookkeeperState(0, 0, 0, 0, 0, false, List.of());
 
+  /**
+   * The state of a queue whose counters are not initialized, which may still be paused (a queue can
+   * be paused before its first add).
+   *
+   * @param paused whether the queue is paused
+   * @return {@link #UNINITIALIZED}, or the same with {@code paused} set
+   */
+  public static BookkeeperState uninitialized(boolean paused) {
+    return paused
+        ? new BookkeeperState(0, 0, 0, 0, 0, false, List.of(), 0, 0, 0, 0, 0, true, Map.of())
+        : UNINITIALIZED;
+  }
+
   /** Copies the collections. */
   public BookkeeperState {
     leases = List.copyOf(leases);

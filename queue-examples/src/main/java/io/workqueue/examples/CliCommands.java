@@ -96,6 +96,19 @@ final class CliCommands {
     }
   }
 
+  /** An outcome as JSON: {@code {"success": true, "result": ...}} or {@code {"success": false, "error": ...}}. */
+  static ObjectNode outcomeJson(Outcome outcome) {
+    ObjectNode json = Converters.JSON.createObjectNode();
+    if (outcome instanceof Outcome.Success success) {
+      json.put("success", true);
+      success.result().ifPresent(r -> json.set("result", r));
+    } else if (outcome instanceof Outcome.Failure failure) {
+      json.put("success", false);
+      json.set("error", failure.error());
+    }
+    return json;
+  }
+
   /** A command on one or more queues. */
   abstract static class QueuesCommand extends CliCommand {
     @Parameters(
@@ -601,12 +614,20 @@ final class CliCommands {
                         .map(QueueInfo.LaneInfo::fetched)
                         .orElse(lane.base());
             boolean due = row.notBefore().map(t -> !t.isAfter(Instant.now())).orElse(true);
-            String state =
-                lease.isPresent()
-                    ? "leased"
-                    // "acknowledged" as before the scheduling features, for scripts; the table
-                    // says what else it may be
-                    : index <= laneFetched ? "acknowledged" : due ? "waiting" : "delayed";
+            Optional<Outcome> outcome =
+                lease.isPresent() ? Optional.empty() : s.queue().outcome(queue, index);
+            String state;
+            if (lease.isPresent()) {
+              state = "leased";
+            } else if (outcome.isPresent()) {
+              state = "acknowledged";
+            } else if (!due) {
+              state = "delayed"; // the pointer steps over delayed tasks: check before it
+            } else if (index > laneFetched) {
+              state = "waiting";
+            } else {
+              state = "handed-out"; // released, parked, dead, or acknowledged with no outcome kept
+            }
             ObjectNode json = result();
             json.put("index", index);
             json.put("found", true);
@@ -620,6 +641,7 @@ final class CliCommands {
             }
             json.set("value", value);
             token.ifPresent(t -> json.set("token", t));
+            outcome.ifPresent(o -> json.set("outcome", outcomeJson(o)));
             lease.ifPresent(
                 l -> {
                   ObjectNode o = json.putObject("lease");
@@ -646,9 +668,10 @@ final class CliCommands {
                         switch (state) {
                           case "waiting" -> "waiting";
                           case "delayed" -> "delayed until " + millis(row.notBefore().get());
+                          case "acknowledged" -> "acknowledged";
                           default ->
-                              "handed out, no lease held (acknowledged, released for later, or a"
-                                  + " dead letter)";
+                              "handed out, no lease held (released for a retry, parked in its"
+                                  + " group, a dead letter, or acknowledged with no outcome kept)";
                         }));
             table.row("priority", lane);
             table.row("enqueued at", millis(row.enqueuedAt()));
@@ -658,6 +681,7 @@ final class CliCommands {
             }
             table.row("value", value);
             table.row("token", token.map(Object::toString).orElse("(none)"));
+            outcome.ifPresent(o -> table.row("outcome", outcomeJson(o)));
             cli.print(table.render(), json);
             return ExitCode.OK;
           });

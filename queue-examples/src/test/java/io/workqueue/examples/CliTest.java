@@ -135,6 +135,11 @@ class CliTest {
       cli("fetch", queue, "--worker", "w1");
       assertThat(json(cli("peek", queue, "1", "--json")).get("lease").get("worker").asText())
           .isEqualTo("w1");
+      cli("ack", queue, "--worker", "w1", "--result", "{\"paid\":true}");
+      JsonNode done = json(cli("peek", queue, "1", "--json"));
+      assertThat(done.get("state").asText()).isEqualTo("acknowledged");
+      assertThat(done.get("outcome").get("result").get("paid").asBoolean()).isTrue();
+      assertThat(cli("peek", queue, "1").out()).containsPattern("\\| state +\\| acknowledged");
 
       Programs.Result missing = cli("peek", queue, "99");
       assertThat(missing.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
@@ -276,6 +281,9 @@ class CliTest {
           .as("the delayed task is not due")
           .isEqualTo(2);
       assertThat(cli("fetch", queue, "--worker", "w3").exitCode()).isEqualTo(ExitCode.NOT_FOUND);
+      assertThat(json(cli("peek", queue, "1", "--json")).get("state").asText())
+          .as("a delayed task the pointer stepped over is still delayed")
+          .isEqualTo("delayed");
       JsonNode after = info(queue);
       assertThat(after.get("delayed").asLong()).isEqualTo(1);
       assertThat(after.get("waiting").asLong()).isZero();

@@ -112,10 +112,11 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p>Each lane ({@link Priority}) has its own pointer over its own index range. {@link #fetch}
  * serves the lanes in order URGENT, HIGH, NORMAL, LOW, BULK; within a lane, the lowest ready index
  * behind the pointer first, then the pointer, which steps over skipped holes, leased, parked and
- * dead indices and delayed ones not due yet (at most 1,000 per call; the next call goes on). Due
- * delayed indices move to the ready set at the start of a fetch (at most 1,000 per call, earliest
- * first). A lease that holds a group slot ({@link #admit}) frees it when it ends, which moves the
- * group's lowest parked index to the ready set when the group has room.
+ * dead indices and delayed ones not due yet (at most 1,000 per script call; a fetch that found
+ * nothing yet calls again, up to 1,000 times, so one atomic step stays short). Due delayed indices
+ * move to the ready set at the start of a fetch (at most 1,000 per call, earliest first). A lease
+ * that holds a group slot ({@link #admit}) frees it when it ends, which moves the group's lowest
+ * parked index to the ready set when the group has room.
  *
  * <h2>Signals</h2>
  *
@@ -176,6 +177,12 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private static final long SKIPPED_RETENTION_MS = Duration.ofDays(1).toMillis();
   private static final int LANES = Priority.values().length;
+
+  /**
+   * Script calls one fetch may make when each spends its step budget without finding a task: the
+   * pointers step over up to 1,000 indices per call, so a fetch looks through up to 1,000,000.
+   */
+  private static final int MAX_CONTINUATIONS = 1_000;
 
   private final UnifiedJedis client;
   private final boolean ownsClient;
@@ -632,9 +639,10 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
    * deadline ({@code ZRANGEBYSCORE deadline -inf now LIMIT 0 1}), the due delayed indices, then per
    * lane in use the lowest ready and the lowest pending index and the indices right after the
    * pointer. A queue with no delays, groups, dead letters or skipped holes pays one EXISTS for all
-   * of them. The pointer steps over at most 1000 indices per call (delayed ones not due yet,
-   * leased, parked, dead or skipped ones); when it has, the answer is {@link Fetch#EMPTY} and the
-   * next call goes on.
+   * of them. The pointer steps over at most 1000 indices per script call (delayed ones not due yet,
+   * leased, parked, dead or skipped ones), keeping its progress; when it found nothing within that
+   * budget, the script is called again, up to 1,000 times (then the answer is {@link Fetch#EMPTY}
+   * and the next fetch goes on).
    *
    * @throws BackendUnavailableException when Redis fails; no lease was handed out
    */
@@ -644,18 +652,23 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
     Objects.requireNonNull(worker, "worker");
     QueueKeys k = keys(queue);
     long deadline = now.plus(timeToRecover).toEpochMilli();
-    List<?> reply =
-        asList(
-            run(
-                LuaScript.FETCH,
-                queue,
-                k.all(),
-                List.of(
-                    worker,
-                    millis(now),
-                    Long.toString(deadline),
-                    Long.toString(holeGrace.toMillis()))));
-    long kind = asLong(reply.get(0));
+    List<?> reply;
+    long kind;
+    int calls = 0;
+    do {
+      reply =
+          asList(
+              run(
+                  LuaScript.FETCH,
+                  queue,
+                  k.all(),
+                  List.of(
+                      worker,
+                      millis(now),
+                      Long.toString(deadline),
+                      Long.toString(holeGrace.toMillis()))));
+      kind = asLong(reply.get(0));
+    } while (kind == 4 && ++calls < MAX_CONTINUATIONS);
     if (kind == 1) {
       Lease lease =
           new Lease(
@@ -804,7 +817,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
    * <p>One script of O(max log n): expired leases one by one by earliest deadline, then lane by
    * lane the ready indices behind the pointer and the indices after it. Every lease of the batch
    * has the deadline {@code now + timeToRecover}. The pointers step over at most 1000 indices per
-   * call; the next call goes on.
+   * script call; when that leased nothing, the script is called again, up to 1,000 times.
    *
    * @throws InvalidArgumentException naming {@code max} when it is below 1
    * @throws BackendUnavailableException when Redis fails; nothing was leased
@@ -823,19 +836,23 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
     Objects.requireNonNull(worker, "worker");
     QueueKeys k = keys(queue);
     long deadlineMs = now.plus(timeToRecover).toEpochMilli();
-    List<?> reply =
-        asList(
-            run(
-                LuaScript.FETCH_BATCH,
-                queue,
-                k.all(),
-                List.of(
-                    worker,
-                    millis(now),
-                    Long.toString(deadlineMs),
-                    Long.toString(holeGrace.toMillis()),
-                    Integer.toString(max))));
-    if (asLong(reply.get(0)) < 0) {
+    List<?> reply;
+    int calls = 0;
+    do {
+      reply =
+          asList(
+              run(
+                  LuaScript.FETCH_BATCH,
+                  queue,
+                  k.all(),
+                  List.of(
+                      worker,
+                      millis(now),
+                      Long.toString(deadlineMs),
+                      Long.toString(holeGrace.toMillis()),
+                      Integer.toString(max))));
+    } while (asLong(reply.get(0)) == -2 && ++calls < MAX_CONTINUATIONS);
+    if (asLong(reply.get(0)) == -1) {
       return FetchBatch.UNINITIALIZED;
     }
     Instant deadline = Instant.ofEpochMilli(deadlineMs);
@@ -853,7 +870,7 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
         groups.put(index, group);
       }
     }
-    long hole = asLong(reply.get(0));
+    long hole = Math.max(0, asLong(reply.get(0)));
     return new FetchBatch(
         leases, hole > 0 ? OptionalLong.of(hole) : OptionalLong.empty(), false, recovered, groups);
   }
@@ -952,8 +969,8 @@ public final class RedisBookkeeper implements Bookkeeper, AutoCloseable {
   public BookkeeperState state(QueueRef queue) {
     QueueKeys k = keys(queue);
     List<?> reply = asList(run(LuaScript.STATE, queue, k.all(), List.of()));
-    if (reply.isEmpty()) {
-      return BookkeeperState.UNINITIALIZED;
+    if (reply.size() == 1) {
+      return BookkeeperState.uninitialized(asLong(reply.get(0)) == 1);
     }
     List<?> flat = asList(reply.get(5));
     List<Lease> leases = new ArrayList<>(flat.size() / 4);

@@ -17,7 +17,8 @@
 -- ARGV[3]  deadline  now + time to recover, epoch ms
 -- ARGV[4]  grace     the hole grace period, ms
 -- Returns  {0} nothing; {1, index, deadline ms, deliveries, fresh 0|1, recovered 0|1, group or ''}
---          a lease; {2, index} a hole; {3} the queue is not initialized.
+--          a lease; {2, index} a hole; {3} the queue is not initialized; {4} nothing yet, the step
+--          budget ran out (the pointer kept its progress: call again).
 --
 -- Cost: O(log n) per command; the pointer steps over at most STEP_LIMIT indices (skipped, leased,
 -- parked, dead, delayed), and a queue that uses none of these costs one EXISTS for all of them.
@@ -95,6 +96,8 @@ for _, lane in ipairs(SERVICE_ORDER) do
     local outcome, hole = walkLane(ctx, l, 1, take)
     if outcome == 'hole' then
       result = {2, tonumber(hole)}
+    elseif outcome == 'limit' then
+      result = {4}
     end
     if outcome ~= 'none' then
       break -- served ('full'), a hole, or the step budget is spent ('limit')

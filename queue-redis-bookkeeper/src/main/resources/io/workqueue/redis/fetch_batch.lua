@@ -19,7 +19,8 @@
 -- ARGV[4]  grace     the hole grace period, ms
 -- ARGV[5]  max       how many at most, 1 or more (checked by the caller)
 -- Returns  {hole index or 0, then per lease: index, deliveries, recovered 0|1, group or ''};
---          {-1} when the queue is not initialized.
+--          {-1} when the queue is not initialized; {-2} when nothing was leased yet but the step
+--          budget ran out (the pointers kept their progress: call again).
 --
 -- Cost: O(max log n); the pointers step over at most STEP_LIMIT indices; no command reads all
 -- leases, all workers or the backlog.
@@ -114,6 +115,9 @@ if count < max then
         break
       end
       if outcome == 'limit' then
+        if count == 0 then
+          out[1] = -2
+        end
         break
       end
     end

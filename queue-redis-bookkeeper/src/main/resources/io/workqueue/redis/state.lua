@@ -4,7 +4,7 @@
 -- indices are counted (ZCARD), not read.
 --
 -- KEYS[1..16]  every key of the queue, in the order of QueueKeys.all() (prelude: queueKeys)
--- Returns  {} when the queue is not initialized, else
+-- Returns  {paused 0|1} when the queue is not initialized, else
 --          {allocated, committed, fetched, skippedAhead, lowestUnfinished (the NORMAL lane's),
 --           {index, worker, deadline ms, deliveries, ...} (every lease),
 --           delayed, ready, dead, parked, expired, paused 0|1,
@@ -15,7 +15,7 @@
 local k = queueKeys(KEYS)
 local init, paused, lanes = readLanes(k)
 if not init then
-  return {}
+  return {paused and 1 or 0}
 end
 local skipped = redis.call('ZRANGE', k.skipped, 0, -1)
 local ctx = {k = k}

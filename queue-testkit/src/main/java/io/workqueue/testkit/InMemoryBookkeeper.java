@@ -958,7 +958,7 @@ public final class InMemoryBookkeeper implements Bookkeeper {
     QueueState s = of(queue);
     synchronized (s) {
       if (!s.initialized) {
-        return BookkeeperState.UNINITIALIZED;
+        return BookkeeperState.uninitialized(s.paused);
       }
       Map<Priority, BookkeeperState.LaneState> lanes = new LinkedHashMap<>();
       for (Lane lane : s.lanes.values()) {

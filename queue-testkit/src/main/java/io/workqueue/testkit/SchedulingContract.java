@@ -441,6 +441,19 @@ public abstract class SchedulingContract {
     }
 
     @Test
+    @DisplayName("a queue paused before its first add stays paused through it")
+    void pauseBeforeFirstAdd() {
+      QueueRef q = TestQueues.fresh();
+      assertThat(queue.pause(q)).isTrue();
+      assertThat(queue.info(q).paused()).isTrue();
+      assertThat(queue.add(q, NewTask.of("a"))).isEqualTo(1);
+      assertThat(queue.fetch(q, "w", TTR)).isEmpty();
+      assertThat(queue.info(q).paused()).isTrue();
+      assertThat(queue.resume(q)).isTrue();
+      assertThat(fetched(q, "w").index()).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("purge drops tasks and bookkeeping; the queue starts again at 1")
     void purge() {
       QueueRef q = TestQueues.fresh();
