@@ -1,150 +1,139 @@
 package io.workqueue.examples;
 
-import io.workqueue.Completion;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
 import io.workqueue.QueueRef;
-import io.workqueue.Task;
+import io.workqueue.QueueWorker;
+import io.workqueue.RetryPolicy;
+import io.workqueue.TaskHandle;
+import io.workqueue.TaskHandler;
 import io.workqueue.WorkQueue;
 import io.workqueue.WorkQueues;
 import io.workqueue.crypto.InMemoryKeysetStore;
 import io.workqueue.crypto.MasterKey;
 import io.workqueue.crypto.TinkKeyProvider;
-import io.workqueue.spi.CompletionListener;
 import io.workqueue.testkit.InMemoryBookkeeper;
 import io.workqueue.testkit.InMemoryTaskStore;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Awaiting a task's outcome through the {@link CompletionListener}, until the library has
- * completion futures of its own: the producer adds a task and waits on a future that the listener
- * completes when the task is acknowledged.
+ * A producer awaiting its task's outcome: {@link WorkQueue#submit} adds the task and returns a
+ * {@link TaskHandle} whose {@link TaskHandle#outcome() outcome()} is a {@code
+ * CompletionStage<Outcome>} that completes when a worker, on any node, acknowledges the task. The
+ * stage completes with the persisted outcome (woken by the bookkeeper's completion signal, polled
+ * as a fallback), so the producer and the workers need not share a JVM. A task added earlier, with
+ * {@code add} or by another process, is awaited by its index with {@link WorkQueue#completion}.
  *
- * <p>The listener runs on the node that acknowledges, so this works where the producer and the
- * workers share a JVM (or share a queue instance). Run it: {@code java -cp workqueue-demo.jar
- * io.workqueue.examples.AwaitOutcomeExample}.
+ * <p>Block on the stage, as {@link #requestQuote} does, or chain on it without a thread waiting:
+ *
+ * <pre>{@code
+ * queue.submit(quotes, NewTask.of(Map.of("items", 4)))
+ *     .outcome()
+ *     .thenAccept(outcome -> reply(outcome));
+ * }</pre>
+ *
+ * <p>Run it: {@code java -cp workqueue-demo.jar io.workqueue.examples.AwaitOutcomeExample}.
  */
 public final class AwaitOutcomeExample {
   private AwaitOutcomeExample() {}
 
   /**
-   * A completion listener that completes one future per task. A completion that arrives before
-   * anybody asked for it is kept until asked for, so there is no race between {@code add} returning
-   * and the worker acknowledging. Completions nobody asks for stay in memory: ask for every task
-   * you add, or bound the map (e.g. with Caffeine) in real code. Thread-safe.
-   */
-  public static final class OutcomeWaiter implements CompletionListener {
-    private record Key(QueueRef queue, long index) {}
-
-    private final ConcurrentMap<Key, CompletableFuture<Completion>> futures =
-        new ConcurrentHashMap<>();
-
-    /**
-     * The future of a task's completion; forgotten here once it is complete and handed out.
-     *
-     * @param queue the task's queue
-     * @param index the task's index, as {@code add} returned it
-     * @return the future
-     */
-    public CompletableFuture<Completion> outcomeOf(QueueRef queue, long index) {
-      Key key = new Key(queue, index);
-      CompletableFuture<Completion> f =
-          futures.computeIfAbsent(key, k -> new CompletableFuture<>());
-      f.whenComplete((c, e) -> futures.remove(key, f));
-      return f;
-    }
-
-    @Override
-    public void onCompletion(Completion completion) {
-      // Delivered at least once: completing an already completed future does nothing.
-      futures
-          .computeIfAbsent(
-              new Key(completion.queue(), completion.index()), k -> new CompletableFuture<>())
-          .complete(completion);
-    }
-
-    /**
-     * How many completions or waiters are held.
-     *
-     * @return the number of entries
-     */
-    public int size() {
-      return futures.size();
-    }
-  }
-
-  /**
-   * Adds a task and waits for its outcome.
+   * A queue on the in-memory backends, with an ephemeral master key.
    *
-   * @param queue the queue, built with {@code waiter} as its completion listener
-   * @param waiter the listener
-   * @param ref the queue to add to
-   * @param value the task's value
-   * @param timeout how long to wait
-   * @return the completion
-   * @throws TimeoutException when no worker acknowledged the task in time
-   * @throws InterruptedException when interrupted
-   * @throws ExecutionException never: the listener only completes normally
+   * @return the queue; close it to stop its completion watcher
    */
-  public static Completion addAndAwait(
-      WorkQueue queue, OutcomeWaiter waiter, QueueRef ref, Object value, Duration timeout)
-      throws TimeoutException, InterruptedException, ExecutionException {
-    long index = queue.add(ref, NewTask.of(value));
-    return waiter.outcomeOf(ref, index).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  public static WorkQueue inMemoryQueue() {
+    return WorkQueues.builder()
+        .taskStore(new InMemoryTaskStore())
+        .bookkeeper(new InMemoryBookkeeper())
+        .keyProvider(
+            TinkKeyProvider.builder()
+                .masterKey(MasterKey.generateEphemeral())
+                .keysetStore(new InMemoryKeysetStore())
+                .build())
+        .build();
   }
 
   /**
-   * Runs a producer that awaits the outcome of its task, and a worker thread, on an in-memory
+   * The worker's handler: 250 cents an item. A quote for no items ends with a failure outcome the
+   * handler returns itself, which is final: the worker does not retry it.
+   *
+   * @return the handler
+   */
+  public static TaskHandler pricer() {
+    return task -> {
+      int items = task.value().get("items").asInt();
+      if (items < 1) {
+        return Outcome.failure(Map.of("reason", "no items to price"));
+      }
+      return Map.of("priceCents", items * 250);
+    };
+  }
+
+  /**
+   * Starts a worker running {@link #pricer()} on a queue.
+   *
+   * @param queue the queue
+   * @param quotes the queue to serve
+   * @return the started worker
+   */
+  public static QueueWorker startWorker(WorkQueue queue, QueueRef quotes) {
+    return QueueWorker.builder(queue)
+        .queue(quotes)
+        .workerId("pricer")
+        .handler(pricer())
+        .retryPolicy(RetryPolicy.none())
+        .build()
+        .start();
+  }
+
+  /**
+   * Submits a quote request and waits for its outcome.
+   *
+   * @param queue the queue
+   * @param quotes the queue to add to
+   * @param items how many items to price
+   * @param timeout how long to wait
+   * @return the outcome: success with {@code {"priceCents": ...}}, or the handler's failure
+   * @throws TimeoutException when no worker acknowledged the task in time (the task stays queued;
+   *     the wait is cancelled)
+   * @throws InterruptedException when interrupted
+   * @throws ExecutionException when the queue was closed while waiting
+   */
+  public static Outcome requestQuote(WorkQueue queue, QueueRef quotes, int items, Duration timeout)
+      throws TimeoutException, InterruptedException, ExecutionException {
+    TaskHandle handle = queue.submit(quotes, NewTask.of(Map.of("items", items)));
+    CompletableFuture<Outcome> outcome = handle.outcome().toCompletableFuture();
+    try {
+      return outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      outcome.cancel(false); // stops watching the task; a later completion(...) may still await it
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a worker and a producer that awaits the outcome of its quote request, on an in-memory
    * queue.
    *
-   * @return the completion the producer received
+   * @return the outcome the producer received
    * @throws Exception when the outcome did not arrive
    */
-  public static Completion run() throws Exception {
-    OutcomeWaiter waiter = new OutcomeWaiter();
-    WorkQueue queue =
-        WorkQueues.builder()
-            .taskStore(new InMemoryTaskStore())
-            .bookkeeper(new InMemoryBookkeeper())
-            .keyProvider(
-                TinkKeyProvider.builder()
-                    .masterKey(MasterKey.generateEphemeral())
-                    .keysetStore(new InMemoryKeysetStore())
-                    .build())
-            .completionListener(waiter)
-            .build();
-    QueueRef quotes = QueueRef.of("tenant-1", "quotes");
-    Thread worker =
-        new Thread(
-            () -> {
-              for (int i = 0; i < 500; i++) {
-                Optional<Task> task = queue.fetch(quotes, "worker-A", Duration.ofSeconds(30));
-                if (task.isPresent()) {
-                  int items = task.get().value().get("items").asInt();
-                  queue.ack(quotes, "worker-A", Outcome.success(Map.of("priceCents", items * 250)));
-                  return;
-                }
-                try {
-                  Thread.sleep(10);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "worker-A");
-    worker.start();
-    Completion done =
-        addAndAwait(queue, waiter, quotes, Map.of("items", 4), Duration.ofSeconds(10));
-    worker.join();
-    return done;
+  public static Outcome run() throws Exception {
+    try (WorkQueue queue = inMemoryQueue()) {
+      QueueRef quotes = QueueRef.of("tenant-1", "quotes");
+      QueueWorker worker = startWorker(queue, quotes);
+      try {
+        return requestQuote(queue, quotes, 4, Duration.ofSeconds(10));
+      } finally {
+        worker.close(Duration.ofSeconds(5));
+      }
+    }
   }
 
   /**
@@ -154,8 +143,6 @@ public final class AwaitOutcomeExample {
    * @throws Exception when the outcome did not arrive
    */
   public static void main(String[] args) throws Exception {
-    Completion done = run();
-    System.out.println(
-        "task #" + done.index() + " done by " + done.worker() + ": " + done.outcome());
+    System.out.println("quote for 4 items: " + run());
   }
 }

@@ -96,7 +96,10 @@ final class CliCommands {
     }
   }
 
-  /** An outcome as JSON: {@code {"success": true, "result": ...}} or {@code {"success": false, "error": ...}}. */
+  /**
+   * An outcome as JSON: {@code {"success": true, "result": ...}} or {@code {"success": false,
+   * "error": ...}}.
+   */
   static ObjectNode outcomeJson(Outcome outcome) {
     ObjectNode json = Converters.JSON.createObjectNode();
     if (outcome instanceof Outcome.Success success) {

@@ -19,8 +19,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One worker of the demo: a thread that goes round the queues, leasing tasks, handling them and
- * acknowledging them with a result. There is no worker runtime in the library yet, so the loop is
- * written out here. A batch worker uses {@link WorkQueue#fetchBatch} and {@link WorkQueue#ackAll};
+ * acknowledging them with a result. The loop is written out here rather than left to {@link
+ * io.workqueue.QueueWorker} so that one worker can die holding its leases (below): a {@code
+ * QueueWorker}'s graceful close would finish or release them instead, and the demo would have no
+ * recovery to show. A batch worker uses {@link WorkQueue#fetchBatch} and {@link WorkQueue#ackAll};
  * a single worker {@link WorkQueue#fetch} and {@link WorkQueue#ack}.
  *
  * <p>The doomed worker, once the {@link KillSwitch} is armed, leases one more batch and then ends

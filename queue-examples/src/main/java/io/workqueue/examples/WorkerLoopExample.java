@@ -1,12 +1,12 @@
 package io.workqueue.examples;
 
-import io.workqueue.BackendUnavailableException;
-import io.workqueue.Completion;
 import io.workqueue.NewTask;
 import io.workqueue.Outcome;
 import io.workqueue.QueueRef;
-import io.workqueue.Task;
-import io.workqueue.UnreadableTaskException;
+import io.workqueue.QueueWorker;
+import io.workqueue.RetryPolicy;
+import io.workqueue.TaskHandle;
+import io.workqueue.TaskHandler;
 import io.workqueue.WorkQueue;
 import io.workqueue.WorkQueues;
 import io.workqueue.crypto.InMemoryKeysetStore;
@@ -14,124 +14,81 @@ import io.workqueue.crypto.MasterKey;
 import io.workqueue.crypto.TinkKeyProvider;
 import io.workqueue.testkit.InMemoryBookkeeper;
 import io.workqueue.testkit.InMemoryTaskStore;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.TimeoutException;
 
 /**
- * A worker loop with a handler: fetch, handle, acknowledge with the handler's result, or with a
- * failure when it throws. The library has no worker runtime yet; this is the loop one writes
- * meanwhile. Run it: {@code java -cp workqueue-demo.jar io.workqueue.examples.WorkerLoopExample}.
+ * A worker with a handler, run by the library's {@link QueueWorker}: it fetches, runs the handler
+ * on several slots, acknowledges each task with the handler's result, extends leases while handlers
+ * run, and retries or fails the tasks whose handler throws, as its {@link RetryPolicy} says. No
+ * fetch loop to write.
+ *
+ * <p>The handler makes thumbnails. Two kinds of errors, told apart by the retry policy: an I/O
+ * error (here: the first delivery of every fifth image) is transient, so the task is released and
+ * delivered again after a short fixed delay, and succeeds then; anything else (here: every seventh
+ * image is corrupt, an {@link IllegalArgumentException}) is not retried and ends the task at once
+ * with a failure outcome naming the exception, which its producer sees. The worker logs both as
+ * warnings.
+ *
+ * <p>Run it: {@code java -cp workqueue-demo.jar io.workqueue.examples.WorkerLoopExample}.
  */
 public final class WorkerLoopExample {
   private WorkerLoopExample() {}
 
-  /** What a worker does with one task. */
-  @FunctionalInterface
-  public interface TaskHandler {
-    /**
-     * Handles a task.
-     *
-     * @param task the leased task
-     * @return the result (any Jackson-mappable object; {@code null} is the JSON value null)
-     * @throws Exception to acknowledge the task with a failure outcome instead
-     */
-    Object handle(Task task) throws Exception;
-  }
+  /** How long a retried task waits before its next delivery. */
+  public static final Duration RETRY_DELAY = Duration.ofMillis(100);
 
   /**
-   * One worker: a loop on one thread that leases tasks of one queue, runs the handler and
-   * acknowledges each task with its outcome, until {@link #close()}. Not restartable.
-   */
-  public static final class WorkerLoop implements Runnable, AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(WorkerLoop.class);
-
-    private final WorkQueue queue;
-    private final QueueRef ref;
-    private final String worker;
-    private final Duration timeToRecover;
-    private final TaskHandler handler;
-    private volatile boolean running = true;
-
-    /**
-     * Creates the loop; start it on a thread of your own.
-     *
-     * @param queue the queue
-     * @param ref the queue to work on
-     * @param worker this worker's id, unique among the workers of the queue
-     * @param timeToRecover how long the handler may take before the task goes to another worker
-     * @param handler the handler
-     */
-    public WorkerLoop(
-        WorkQueue queue, QueueRef ref, String worker, Duration timeToRecover, TaskHandler handler) {
-      this.queue = queue;
-      this.ref = ref;
-      this.worker = worker;
-      this.timeToRecover = timeToRecover;
-      this.handler = handler;
-    }
-
-    @Override
-    public void run() {
-      while (running) {
-        try {
-          Optional<Task> task = queue.fetch(ref, worker, timeToRecover);
-          if (task.isEmpty()) {
-            sleep(20); // idle; a later worker runtime will be woken instead of polling
-            continue;
-          }
-          Outcome outcome;
-          try {
-            outcome = Outcome.success(handler.handle(task.get()));
-          } catch (Exception e) {
-            outcome = Outcome.failure(e);
-          }
-          if (!queue.ack(ref, worker, outcome)) {
-            // The handler took longer than timeToRecover and another worker has the task now.
-            log.warn("{}: lease on task {} of {} was taken over", worker, task.get().index(), ref);
-          }
-        } catch (UnreadableTaskException e) {
-          log.warn("{}: {}", worker, e.getMessage()); // already taken out of circulation
-        } catch (BackendUnavailableException e) {
-          log.warn("{}: {}; retrying in 1 s", worker, e.getMessage());
-          sleep(1000);
-        }
-      }
-    }
-
-    /** Stops the loop after the task at hand. */
-    @Override
-    public void close() {
-      running = false;
-    }
-
-    private static void sleep(long millis) {
-      try {
-        Thread.sleep(millis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /**
-   * Runs two worker loops on an in-memory queue until every task is acknowledged.
+   * What a run did.
    *
-   * @param tasks how many tasks to add; every seventh fails in the handler
-   * @return the completions, as the completion listener heard them
-   * @throws InterruptedException when interrupted while waiting
+   * @param outcomes each task's outcome as its producer received it, by the task's number {@code n}
+   * @param stats the worker's counts after it closed
+   * @param closedInTime whether the worker's handlers all finished within its shutdown grace
    */
-  public static List<Completion> run(int tasks) throws InterruptedException {
-    ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
-    CountDownLatch done = new CountDownLatch(tasks);
-    WorkQueue queue =
+  public record Run(
+      SortedMap<Integer, Outcome> outcomes, QueueWorker.Stats stats, boolean closedInTime) {}
+
+  /**
+   * The handler: a thumbnail for image {@code n}, or an exception.
+   *
+   * @return the handler; thread-safe, as the worker calls it from several slots at once
+   */
+  public static TaskHandler thumbnailer() {
+    return task -> {
+      int n = task.value().get("n").asInt();
+      if (n % 7 == 0) {
+        throw new IllegalArgumentException("image " + n + " is corrupt"); // not retried
+      }
+      if (n % 5 == 0 && task.deliveries() == 1) {
+        throw new IOException("storage busy for image " + n); // retried, succeeds next time
+      }
+      // Any Jackson-mappable value becomes the success outcome's result.
+      return Map.of("thumbnail", "thumb-" + n + ".png", "delivery", task.deliveries());
+    };
+  }
+
+  /**
+   * Runs a worker with three slots on an in-memory queue, submits the tasks and awaits every
+   * outcome, then closes the worker.
+   *
+   * @param tasks how many tasks to add, numbered {@code n} = 1 to {@code tasks}
+   * @return the outcomes and the worker's counts
+   * @throws TimeoutException when the tasks did not all complete in 30 s
+   * @throws InterruptedException when interrupted while waiting
+   * @throws ExecutionException never: the outcome stages complete normally
+   */
+  public static Run run(int tasks)
+      throws TimeoutException, InterruptedException, ExecutionException {
+    try (WorkQueue queue =
         WorkQueues.builder()
             .taskStore(new InMemoryTaskStore())
             .bookkeeper(new InMemoryBookkeeper())
@@ -140,53 +97,50 @@ public final class WorkerLoopExample {
                     .masterKey(MasterKey.generateEphemeral())
                     .keysetStore(new InMemoryKeysetStore())
                     .build())
-            .completionListener(
-                c -> {
-                  completions.add(c);
-                  done.countDown();
-                })
-            .build();
-    QueueRef images = QueueRef.of("tenant-1", "thumbnails");
-    TaskHandler handler =
-        task -> {
-          int n = task.value().get("n").asInt();
-          if (n % 7 == 0) {
-            throw new IllegalArgumentException("image " + n + " is corrupt");
-          }
-          return Map.of("thumbnail", "thumb-" + n + ".png");
-        };
-    List<WorkerLoop> loops = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    for (String worker : List.of("worker-A", "worker-B")) {
-      WorkerLoop loop = new WorkerLoop(queue, images, worker, Duration.ofSeconds(30), handler);
-      loops.add(loop);
-      Thread t = new Thread(loop, worker);
-      threads.add(t);
-      t.start();
+            .build()) {
+      QueueRef images = QueueRef.of("tenant-1", "thumbnails");
+      QueueWorker worker =
+          QueueWorker.builder(queue)
+              .queue(images)
+              .workerId("thumbnailer") // its slots fetch as thumbnailer:0 to thumbnailer:2
+              .handler(thumbnailer())
+              .concurrency(3)
+              .timeToRecover(Duration.ofSeconds(30)) // extended while a handler runs
+              .retryPolicy(RetryPolicy.fixed(RETRY_DELAY).retryIf(e -> e instanceof IOException))
+              .build()
+              .start();
+      boolean closedInTime;
+      SortedMap<Integer, Outcome> outcomes = new TreeMap<>();
+      try {
+        List<TaskHandle> handles = new ArrayList<>();
+        for (int n = 1; n <= tasks; n++) {
+          handles.add(queue.submit(images, NewTask.of(Map.of("n", n))));
+        }
+        CompletableFuture<?>[] all =
+            handles.stream()
+                .map(h -> h.outcome().toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(all).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < handles.size(); i++) {
+          outcomes.put(i + 1, handles.get(i).outcome().toCompletableFuture().get());
+        }
+      } finally {
+        // Stops fetching, lets running handlers finish (none here), releases what is left.
+        closedInTime = worker.close(Duration.ofSeconds(5));
+      }
+      return new Run(outcomes, worker.stats(), closedInTime);
     }
-    for (int n = 1; n <= tasks; n++) {
-      queue.add(images, NewTask.of(Map.of("n", n)));
-    }
-    boolean all = done.await(30, TimeUnit.SECONDS);
-    loops.forEach(WorkerLoop::close);
-    for (Thread t : threads) {
-      t.join();
-    }
-    if (!all) {
-      throw new IllegalStateException(done.getCount() + " tasks did not complete in 30 s");
-    }
-    return List.copyOf(completions);
   }
 
   /**
    * Runs the example and prints the outcomes.
    *
    * @param args none
-   * @throws InterruptedException when interrupted
+   * @throws Exception when the tasks did not complete
    */
-  public static void main(String[] args) throws InterruptedException {
-    for (Completion c : run(20)) {
-      System.out.println("#" + c.index() + " by " + c.worker() + ": " + c.outcome());
-    }
+  public static void main(String[] args) throws Exception {
+    Run run = run(20);
+    run.outcomes().forEach((n, outcome) -> System.out.println("image " + n + ": " + outcome));
+    System.out.println(run.stats());
   }
 }

@@ -1,26 +1,32 @@
 package io.workqueue.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.workqueue.Completion;
+import io.workqueue.NewTask;
 import io.workqueue.Outcome;
 import io.workqueue.QueueRef;
+import io.workqueue.QueueWorker;
 import io.workqueue.Task;
+import io.workqueue.TaskHandle;
 import io.workqueue.WorkQueue;
 import io.workqueue.crypto.InMemoryKeysetStore;
 import io.workqueue.crypto.MasterKey;
 import io.workqueue.testservers.CassandraNode;
 import io.workqueue.testservers.RedisServer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
@@ -76,57 +82,85 @@ class ExamplesTest {
 
   @Test
   @DisplayName(
-      "WorkerLoopExample acknowledges every task: results, and failures where the handler threw")
-  void workerLoop() throws InterruptedException {
-    List<Completion> completions = WorkerLoopExample.run(30);
+      "WorkerLoopExample: QueueWorker ends every task; I/O errors retried, corrupt images failed")
+  void workerLoop() throws Exception {
+    WorkerLoopExample.Run run = WorkerLoopExample.run(30);
 
-    assertThat(completions).hasSize(30);
-    assertThat(completions.stream().map(Completion::index).distinct()).hasSize(30);
-    assertThat(completions)
-        .filteredOn(c -> c.outcome() instanceof Outcome.Failure)
-        .extracting(Completion::index)
-        .containsExactlyInAnyOrder(7L, 14L, 21L, 28L);
-    assertThat(completions)
-        .filteredOn(c -> c.index() == 3)
-        .singleElement()
-        .satisfies(
-            c ->
-                assertThat(
-                        ((Outcome.Success) c.outcome())
-                            .result()
-                            .orElseThrow()
-                            .get("thumbnail")
-                            .asText())
-                    .isEqualTo("thumb-3.png"));
-    assertThat(completions.stream().map(Completion::worker).distinct())
-        .isSubsetOf("worker-A", "worker-B");
+    assertThat(run.outcomes().keySet()).containsExactlyElementsOf(rangeClosed(1, 30));
+    run.outcomes()
+        .forEach(
+            (n, outcome) -> {
+              if (n % 7 == 0) {
+                // RetryPolicy.retryIf rejects it: acknowledged at once with a failure outcome
+                assertThat(outcome).as("image %d", n).isInstanceOf(Outcome.Failure.class);
+                JsonNode error = ((Outcome.Failure) outcome).error();
+                assertThat(error.get("type").asText())
+                    .isEqualTo(IllegalArgumentException.class.getName());
+                assertThat(error.get("message").asText()).isEqualTo("image " + n + " is corrupt");
+              } else {
+                assertThat(outcome).as("image %d", n).isInstanceOf(Outcome.Success.class);
+                JsonNode result = ((Outcome.Success) outcome).result().orElseThrow();
+                assertThat(result.get("thumbnail").asText()).isEqualTo("thumb-" + n + ".png");
+                // every fifth failed its first delivery with an IOException and was retried
+                assertThat(result.get("delivery").asInt())
+                    .as("image %d", n)
+                    .isEqualTo(n % 5 == 0 ? 2 : 1);
+              }
+            });
+    assertThat(run.stats()).isEqualTo(new QueueWorker.Stats(26, 4, 6, 0));
+    assertThat(run.closedInTime()).isTrue();
   }
 
   @Test
-  @DisplayName("AwaitOutcomeExample: the producer receives its task's result through the listener")
+  @DisplayName("AwaitOutcomeExample: the producer receives the worker's result through submit")
   void awaitOutcome() throws Exception {
-    Completion done = AwaitOutcomeExample.run();
+    Outcome outcome = AwaitOutcomeExample.run();
 
-    assertThat(done.worker()).isEqualTo("worker-A");
-    assertThat(((Outcome.Success) done.outcome()).result().orElseThrow().get("priceCents").asInt())
+    assertThat(outcome).isInstanceOf(Outcome.Success.class);
+    assertThat(((Outcome.Success) outcome).result().orElseThrow().get("priceCents").asInt())
         .isEqualTo(1000);
   }
 
   @Test
-  @DisplayName("OutcomeWaiter hands out a completion that arrived before anyone asked, once")
-  void outcomeBeforeAsking() throws Exception {
-    AwaitOutcomeExample.OutcomeWaiter waiter = new AwaitOutcomeExample.OutcomeWaiter();
-    QueueRef q = QueueRef.of("tenant-1", "quotes");
-    Completion c =
-        new Completion(q, 5, "worker-A", Optional.empty(), Outcome.success(1), Instant.now());
+  @DisplayName(
+      "AwaitOutcomeExample: the outcome stage waits for a worker; completion(index) sees it too")
+  void outcomeWaitsForWorker() throws Exception {
+    try (WorkQueue queue = AwaitOutcomeExample.inMemoryQueue()) {
+      QueueRef quotes = QueueRef.of("tenant-1", "quotes");
+      // No worker yet: the producer gives up after its timeout, and the task stays queued.
+      assertThatThrownBy(
+              () -> AwaitOutcomeExample.requestQuote(queue, quotes, 1, Duration.ofMillis(200)))
+          .isInstanceOf(TimeoutException.class);
+      TaskHandle handle = queue.submit(quotes, NewTask.of(Map.of("items", 2)));
+      Thread.sleep(200);
+      assertThat(handle.outcome().toCompletableFuture()).isNotDone();
 
-    waiter.onCompletion(c);
-    waiter.onCompletion(c); // at least once: a second delivery changes nothing
-    CompletableFuture<Completion> f = waiter.outcomeOf(q, 5);
+      QueueWorker worker = AwaitOutcomeExample.startWorker(queue, quotes);
+      try {
+        Outcome outcome = handle.outcome().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(((Outcome.Success) outcome).result().orElseThrow().get("priceCents").asInt())
+            .isEqualTo(500);
+        // the task given up on was priced too; awaited later by its index
+        Outcome first =
+            queue
+                .completion(quotes, handle.index() - 1)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        assertThat(((Outcome.Success) first).result().orElseThrow().get("priceCents").asInt())
+            .isEqualTo(250);
+        // a failure outcome the handler returns reaches the producer as it is, without a retry
+        Outcome none = AwaitOutcomeExample.requestQuote(queue, quotes, 0, Duration.ofSeconds(10));
+        assertThat(none).isInstanceOf(Outcome.Failure.class);
+        assertThat(((Outcome.Failure) none).error().get("reason").asText())
+            .isEqualTo("no items to price");
+      } finally {
+        assertThat(worker.close(Duration.ofSeconds(5))).isTrue();
+      }
+      assertThat(worker.stats()).isEqualTo(new QueueWorker.Stats(2, 1, 0, 0));
+    }
+  }
 
-    assertThat(f).isCompletedWithValue(c);
-    assertThat(waiter.size()).isZero();
-    assertThat(waiter.outcomeOf(q, 6)).isNotDone();
-    assertThat(waiter.size()).isEqualTo(1);
+  private static List<Integer> rangeClosed(int from, int to) {
+    return IntStream.rangeClosed(from, to).boxed().toList();
   }
 }
