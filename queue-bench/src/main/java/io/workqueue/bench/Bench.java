@@ -20,11 +20,6 @@ import redis.clients.jedis.JedisPooled;
  * <p>Not thread-safe; run once.
  */
 public final class Bench {
-  /** The status of case 4 while the worker runtime does not exist. */
-  static final String NO_WORKER = "not available: QueueWorker has not landed";
-
-  private static final String WORKER_CLASS = "io.workqueue.QueueWorker";
-
   /** Rounds of the single-thread calls; the queue's and the floor's alternate. */
   private static final int SINGLE_ROUNDS = 5;
 
@@ -75,7 +70,8 @@ public final class Bench {
             + " B, which is also the blob the floor writes per task.");
     QueueRuns queue = new QueueRuns(servers.queue());
     FloorRuns floorRuns = new FloorRuns(floor);
-    boolean queueCases = has(BenchCase.SINGLE, BenchCase.E2E, BenchCase.BATCH, BenchCase.FLOOR);
+    boolean queueCases =
+        has(BenchCase.SINGLE, BenchCase.E2E, BenchCase.BATCH, BenchCase.WORKER, BenchCase.FLOOR);
     if (queueCases || has(BenchCase.BULLMQ, BenchCase.MEMORY)) {
       warmUp(queue, floorRuns);
     }
@@ -240,18 +236,30 @@ public final class Bench {
 
   // ---------------------------------------------------------------------------- case 4: worker
 
+  /**
+   * The worker runtime: a drain of a prefilled queue (filled first, then the servers settle, then
+   * the drain is timed), and an idle worker's add → handler start.
+   */
   private void workerRuntime() {
-    String status;
+    WorkerRuns runs = new WorkerRuns(servers.queue(), servers::newNode);
+    int c = settings.workerConcurrency();
+    long start = System.nanoTime();
+    WorkerRuns.Prefilled filled = null;
     try {
-      Class.forName(WORKER_CLASS);
-      status = "not available: QueueWorker exists now, but this bench does not drive it yet";
-    } catch (ClassNotFoundException e) {
-      status = NO_WORKER;
+      filled = runs.prefill(settings.workerTasks());
+    } catch (RuntimeException e) {
+      Row failed =
+          Row.unavailable(4, Row.WORKQUEUE, Shapes.WORKER_DRAIN, "failed: prefilling: " + e);
+      results.add(failed);
+      progress(Progress.line(BenchCase.WORKER, failed, seconds(start)));
     }
-    Row row =
-        Row.unavailable(4, Row.WORKQUEUE, "QueueWorker, no-op handler, batch path inside", status);
-    results.add(row);
-    progress(Progress.line(BenchCase.WORKER, row, 0));
+    results.addSeconds(BenchCase.WORKER, seconds(start));
+    if (filled != null) {
+      WorkerRuns.Prefilled p = filled;
+      measure(BenchCase.WORKER, () -> runs.drain(p, c));
+    }
+    measure(
+        BenchCase.WORKER, () -> runs.idleLatency(settings.idleSamples(), settings.idleWarmup()));
   }
 
   // ------------------------------------------------------------------------------ case 6: BullMQ

@@ -119,6 +119,21 @@ public final class BenchCommand implements Callable<Integer> {
   private int probes = 2_000;
 
   @Option(
+      names = "--worker-tasks",
+      description =
+          "Tasks the worker runtime (QueueWorker, case 4) drains from a prefilled queue, at"
+              + " concurrency 16 (or the highest --drain-concurrency when 16 is not one)."
+              + " Default: ${DEFAULT-VALUE}.")
+  private int workerTasks = 100_000;
+
+  @Option(
+      names = "--idle-samples",
+      description =
+          "Tasks added one at a time to an idle QueueWorker for add → handler start (case 4)."
+              + " Default: ${DEFAULT-VALUE}.")
+  private int idleSamples = 300;
+
+  @Option(
       names = "--jmh-forks",
       description = "JMH forks (0: in this JVM). Default: ${DEFAULT-VALUE}.")
   private int jmhForks = 1;
@@ -214,6 +229,8 @@ public final class BenchCommand implements Callable<Integer> {
             memoryTasks,
             leased,
             probes,
+            workerTasks,
+            idleSamples,
             new BenchSettings.JmhSettings(jmhForks, jmhWarmup, jmhIterations, jmhMillis),
             output,
             work);

@@ -3,6 +3,7 @@ package io.workqueue.bench;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.workqueue.QueueListener;
 import io.workqueue.WorkQueue;
 import io.workqueue.WorkQueues;
 import io.workqueue.cassandra.CassandraTaskStore;
@@ -161,12 +162,18 @@ public final class BenchServers implements AutoCloseable {
    * producer's would have: its own {@link WorkQueue} and Redis bookkeeper (so its own Redis signal
    * subscriber), the same task store and keys. Close it after use.
    *
+   * @param listener hears the node's queue events (on the thread that made the change)
    * @return the node
    */
-  public Node newNode() {
+  public Node newNode(QueueListener listener) {
     RedisBookkeeper bookkeeper = RedisBookkeeper.of(jedis);
     WorkQueue node =
-        WorkQueues.builder().taskStore(store).bookkeeper(bookkeeper).keyProvider(keys).build();
+        WorkQueues.builder()
+            .taskStore(store)
+            .bookkeeper(bookkeeper)
+            .keyProvider(keys)
+            .queueListener(listener)
+            .build();
     return new Node(node, bookkeeper);
   }
 

@@ -25,6 +25,9 @@ import java.util.Set;
  * @param leasedTasks leased tasks in the loaded queue of the fetch-latency probe, which also holds
  *     ten times as many delayed tasks
  * @param probeFetches fetches timed in the empty and in the loaded queue
+ * @param workerTasks tasks the worker runtime (case 4) drains from a prefilled queue
+ * @param idleSamples tasks added one at a time to an idle worker (case 4) whose add → handler start
+ *     is recorded (a fifth as many more before, not recorded, at most 50)
  * @param jmh the JMH settings
  * @param outputDir where the report and the charts go
  * @param workDir where npm installs BullMQ (a {@code bullmq} folder under it)
@@ -43,6 +46,8 @@ public record BenchSettings(
     int memoryTasks,
     int leasedTasks,
     int probeFetches,
+    int workerTasks,
+    int idleSamples,
     JmhSettings jmh,
     Path outputDir,
     Path workDir) {
@@ -50,11 +55,36 @@ public record BenchSettings(
   /** The size of every batch: {@value}. */
   public static final int BATCH = 100;
 
+  /** The concurrency PERFORMANCE.md's throughput targets are judged at. */
+  public static final int TARGET_CONCURRENCY = 16;
+
   /** Copies the collections. */
   public BenchSettings {
     cases = cases.isEmpty() ? EnumSet.noneOf(BenchCase.class) : EnumSet.copyOf(cases);
     concurrencies = List.copyOf(concurrencies);
     bullmqConcurrencies = List.copyOf(bullmqConcurrencies);
+  }
+
+  /**
+   * The worker runtime's concurrency, which is also the concurrency its ratio to BullMQ's drain is
+   * taken at: {@value #TARGET_CONCURRENCY} when the drains run at it (the default), else the
+   * highest drain concurrency.
+   *
+   * @return the concurrency
+   */
+  public int workerConcurrency() {
+    return bullmqConcurrencies.contains(TARGET_CONCURRENCY) || bullmqConcurrencies.isEmpty()
+        ? TARGET_CONCURRENCY
+        : bullmqConcurrencies.stream().mapToInt(i -> i).max().getAsInt();
+  }
+
+  /**
+   * The idle worker's warm-up: tasks added and handled before the recorded ones.
+   *
+   * @return a fifth of {@link #idleSamples()}, 1 to 50
+   */
+  public int idleWarmup() {
+    return Math.max(1, Math.min(50, idleSamples / 5));
   }
 
   /**

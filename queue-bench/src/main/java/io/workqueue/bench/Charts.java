@@ -36,6 +36,10 @@ final class Charts {
                 new Line("WorkQueue loop add→fetch→ack", Row.WORKQUEUE, Shapes.PER_TASK_LOOP),
                 new Line("floor loop (raw driver + Jedis)", Row.FLOOR, Shapes.PER_TASK_LOOP),
                 new Line("WorkQueue drain fetch+ack", Row.WORKQUEUE, Shapes.DRAIN_PER_TASK),
+                new Line(
+                    "WorkQueue QueueWorker drain, no-op handler",
+                    Row.WORKQUEUE,
+                    Shapes.WORKER_DRAIN),
                 new Line("BullMQ worker drain", Row.BULLMQ, Shapes.BULL_DRAIN)))
         .ifPresent(c -> save(c, dir, "throughput-per-task.png", written));
     throughput(

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /** Turns a run's rows into the ratio table, with PERFORMANCE.md's targets. */
 final class Ratios {
-  private static final int TARGET_C = 16;
+  private static final int TARGET_C = BenchSettings.TARGET_CONCURRENCY;
 
   private Ratios() {}
 
@@ -61,7 +61,7 @@ final class Ratios {
     }
 
     // against BullMQ's drain
-    int peerC = r.settings().bullmqConcurrencies().contains(TARGET_C) ? TARGET_C : maxPeerC(r);
+    int peerC = r.settings().workerConcurrency();
     double bullDrain = tps(r, Row.BULLMQ, Shapes.BULL_DRAIN, peerC);
     out.add(
         Ratio.of(
@@ -82,11 +82,14 @@ final class Ratios {
             "",
             Optional.empty()));
     out.add(
-        Ratio.unavailable(
-            "worker runtime (QueueWorker, no-op handler) / BullMQ worker drain",
-            TARGET_C,
+        Ratio.of(
+            "worker runtime (QueueWorker, no-op handler) drain / BullMQ worker drain",
+            peerC,
+            tps(r, Row.WORKQUEUE, Shapes.WORKER_DRAIN, peerC),
+            bullDrain,
+            "tasks/s",
             "≥ 3",
-            Bench.NO_WORKER));
+            Ratio.Bound.atLeast(3)));
 
     // single thread p50
     out.add(
@@ -170,7 +173,17 @@ final class Ratios {
             "≤ 1.2",
             Ratio.Bound.atMost(1.2)));
     out.add(
-        Ratio.unavailable("add → handler start p50, idle worker", 1, "< 5 ms", Bench.NO_WORKER));
+        Ratio.absolute(
+            "add → handler start p50, idle worker (reference: add alone p50)",
+            1,
+            r.find(Row.WORKQUEUE, Shapes.WORKER_IDLE, 1)
+                .flatMap(x -> x.latency(Shapes.WORKER_ADD_TO_START))
+                .map(Latency::p50)
+                .orElse(Double.NaN),
+            p50(r, Row.WORKQUEUE, Shapes.single("add"), "add"),
+            "ms p50",
+            "< 5 ms",
+            Ratio.Bound.atMost(Math.nextDown(5.0))));
     out.add(
         Ratio.absolute(
             "sealing + JSON mapping per 100 B task (JMH)",
@@ -230,10 +243,6 @@ final class Ratios {
               Optional.empty()));
     }
     return out;
-  }
-
-  private static int maxPeerC(BenchResults r) {
-    return r.settings().bullmqConcurrencies().stream().mapToInt(i -> i).max().orElse(TARGET_C);
   }
 
   private static double tps(BenchResults r, String system, String shape, int c) {

@@ -106,8 +106,9 @@ public final class ReportWriter {
                 + " per-task loop (floor and queue), %,d per batch measurement; warm-up %,d per task"
                 + " + %,d in"
                 + " batches; BullMQ: %,d awaited adds, %,d in addBulk, %,d per drain (the queue's"
-                + " drains too); memory: %,d queued tasks, %,d leased, %,d probe fetches;"
-                + " concurrency %s, drains at %s.%n",
+                + " drains too); worker runtime: %,d prefilled tasks drained at c=%d, %,d tasks"
+                + " added one at a time to an idle worker (after %,d warm-up); memory: %,d queued"
+                + " tasks, %,d leased, %,d probe fetches; concurrency %s, drains at %s.%n",
             s.singleOps(),
             Math.max(1, s.singleOps() / BenchSettings.BATCH),
             s.tasks(),
@@ -118,6 +119,10 @@ public final class ReportWriter {
             s.peerTasks(),
             s.peerBulkTasks(),
             s.peerTasks(),
+            s.workerTasks(),
+            s.workerConcurrency(),
+            s.idleSamples(),
+            s.idleWarmup(),
             s.memoryTasks(),
             s.leasedTasks(),
             s.probeFetches(),
@@ -360,6 +365,16 @@ public final class ReportWriter {
       add→fetch→ack (PERFORMANCE.md's floor shape). For BullMQ, c is the Worker's concurrency.
       - **p50 / p99 / p99.9** are per call, in milliseconds, from HdrHistogram (3 significant \
       digits). A batch call's latency is that of the whole call (100 tasks).
+      - **The worker runtime** (case 4) is `QueueWorker` with a no-op handler, on a node of its \
+      own (its own WorkQueue and Redis signal subscriber). Its drain is timed from `runFor` (the \
+      slots start) to its return (the last ack done, the worker closed), on a queue prefilled \
+      before the clock starts; every task must have been handled and acknowledged exactly once, \
+      or the line fails. Its latency is per task, from the handler's start to the task's \
+      acknowledgement (the node's `Acked` event), as BullMQ's is from processor start to \
+      `completed`: the time since the drain began would only say where a task stood in the \
+      queue. Beside it, how long a slot waits from one handler start to its next. The idle \
+      worker's latency is from the producer's add call to the handler's start, one task at a \
+      time, the worker waiting for the work signal each time.
       - **floor** is PERFORMANCE.md's: raw driver and Jedis, the same servers, the same row \
       layout and payload size, no queue logic. **queue / floor** says how much of what the \
       servers can do the queue keeps; 1.0 would be a queue with no cost of its own.

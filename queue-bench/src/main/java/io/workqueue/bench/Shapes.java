@@ -31,6 +31,32 @@ final class Shapes {
   /** Case 6: BullMQ's {@code addBulk} of 100. */
   static final String BULL_ADD_BULK = "addBulk 100";
 
+  /**
+   * Case 4: a {@code QueueWorker} with a no-op handler drains a prefilled queue. The latency is per
+   * task from its handler's start to its acknowledgement (the worker node's {@code Acked} event),
+   * like BullMQ's processor start → {@code completed}; not the time since the drain began, which in
+   * a prefilled queue only says where a task stood in it.
+   */
+  static final String WORKER_DRAIN =
+      "drain, prefilled: QueueWorker, no-op handler (latency: handler start → task acknowledged)";
+
+  /** Case 4: the main latency op of {@link #WORKER_DRAIN}. */
+  static final String WORKER_ACKED = "handler start → acked";
+
+  /**
+   * Case 4: the second latency op of {@link #WORKER_DRAIN}: from one handler start to the next on
+   * the same slot, i.e. how long a slot waits for its next task (the ack of one and the fetch of
+   * the next on a per-task path; mostly a hand-over from a local buffer on a batch path).
+   */
+  static final String WORKER_CYCLE = "slot: handler start → its next handler start";
+
+  /** Case 4: an idle started worker with one slot; one task added at a time. */
+  static final String WORKER_IDLE =
+      "idle QueueWorker, 1 slot waiting for the work signal: add one task → handler start";
+
+  /** Case 4: the latency op of {@link #WORKER_IDLE} that PERFORMANCE.md's target is on. */
+  static final String WORKER_ADD_TO_START = "add → handler start";
+
   /** Case 7: fetch latency in a queue holding nothing but the probed tasks. */
   static final String PROBE_EMPTY = "fetch+ack, queue holds only the probed tasks";
 

@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Test;
 @DisplayName("The bench, with tiny counts on the tests' servers")
 class BenchSmokeTest {
   private static final Path OUT = Path.of("target", "bench-smoke").toAbsolutePath();
+  private static final int WORKER_TASKS = 400;
+  private static final int IDLE_SAMPLES = 20;
+
+  /** The drains run at 1 and 2, so the worker runtime runs at 2 (16 only when the drains do). */
+  private static final int WORKER_C = 2;
 
   private static BenchResults results;
   private static String report;
@@ -45,6 +50,8 @@ class BenchSmokeTest {
             400,
             20,
             50,
+            WORKER_TASKS,
+            IDLE_SAMPLES,
             new BenchSettings.JmhSettings(0, 0, 1, 100),
             OUT,
             Path.of("target").toAbsolutePath());
@@ -80,12 +87,98 @@ class BenchSmokeTest {
     }
   }
 
-  @Test
-  @DisplayName("the worker runtime says it is not available instead of faking a figure")
-  void workerNotFaked() {
-    assertThat(results.rowsOf(BenchCase.WORKER))
-        .singleElement()
-        .satisfies(r -> assertThat(r.status()).hasValue(Bench.NO_WORKER));
+  @Nested
+  @DisplayName("the worker runtime (case 4)")
+  class Worker {
+    @Test
+    @DisplayName("drains the prefilled queue with every task handled exactly once, and says so")
+    void drain() {
+      assertThat(results.settings().workerConcurrency()).isEqualTo(WORKER_C);
+      Row row =
+          results
+              .find(Row.WORKQUEUE, Shapes.WORKER_DRAIN, WORKER_C)
+              .orElseThrow(
+                  () ->
+                      new AssertionError("no measured drain: " + results.rowsOf(BenchCase.WORKER)));
+      assertThat(row.status()).isEmpty();
+      assertThat(row.tasks()).isEqualTo(WORKER_TASKS);
+      assertThat(row.tasksPerSecond()).isPositive();
+      assertThat(row.note())
+          .contains("every task handled and acknowledged exactly once (" + WORKER_TASKS + ")");
+      Latency acked =
+          row.latency(Shapes.WORKER_ACKED).orElseThrow(() -> new AssertionError("no ack latency"));
+      assertThat(acked.count()).isEqualTo(WORKER_TASKS);
+      assertThat(acked.p50()).isPositive();
+      assertThat(acked.p999()).isGreaterThanOrEqualTo(acked.p50());
+      Latency cycle =
+          row.latency(Shapes.WORKER_CYCLE).orElseThrow(() -> new AssertionError("no cycle"));
+      // every handler start but each slot's first ends a wait for the next task
+      assertThat(cycle.count()).isBetween((long) WORKER_TASKS - WORKER_C, WORKER_TASKS - 1L);
+    }
+
+    @Test
+    @DisplayName("records add → handler start of an idle worker, one task at a time")
+    void idle() {
+      Row row =
+          results
+              .find(Row.WORKQUEUE, Shapes.WORKER_IDLE, 1)
+              .orElseThrow(
+                  () -> new AssertionError("no idle line: " + results.rowsOf(BenchCase.WORKER)));
+      assertThat(row.tasks()).isEqualTo(IDLE_SAMPLES);
+      Latency l =
+          row.latency(Shapes.WORKER_ADD_TO_START)
+              .orElseThrow(() -> new AssertionError("no add → handler start"));
+      assertThat(l.count()).isEqualTo(IDLE_SAMPLES);
+      assertThat(l.p50()).isPositive();
+      // the handler starts after the add call began, so never before the add's own latency
+      assertThat(l.p50()).isGreaterThanOrEqualTo(row.latency("add").orElseThrow().millis(0));
+    }
+
+    @Test
+    @DisplayName("is measured in the report, the CSV and the progress lines, with no placeholder")
+    void reported() throws IOException {
+      assertThat(results.rowsOf(BenchCase.WORKER))
+          .hasSize(2)
+          .allSatisfy(r -> assertThat(r.status()).isEmpty());
+      assertThat(report)
+          .contains("| 4 | " + BenchCase.WORKER.title() + " | measured (2 lines) |")
+          .contains(Shapes.WORKER_DRAIN)
+          .contains(Shapes.WORKER_IDLE)
+          .doesNotContain("not available")
+          .doesNotContain("has not landed");
+      assertThat(progress)
+          .contains("[case 4] WorkQueue · " + Shapes.WORKER_DRAIN + " · c=" + WORKER_C + ":")
+          .contains("[case 4] WorkQueue · " + Shapes.WORKER_IDLE + " · c=1:");
+      assertThat(Files.readString(OUT.resolve(ReportWriter.CSV), StandardCharsets.UTF_8))
+          .contains(
+              "4,\"WorkQueue\",\"" + Shapes.WORKER_DRAIN + "\"," + WORKER_C + "," + WORKER_TASKS)
+          .contains("4,\"WorkQueue\",\"" + Shapes.WORKER_IDLE + "\",1," + IDLE_SAMPLES);
+    }
+
+    @Test
+    @DisplayName("fills its ratio lines: against BullMQ's drain, and the idle latency target")
+    void ratios() {
+      Ratio idle = ratio("add → handler start p50, idle worker");
+      assertThat(idle.status()).isEmpty();
+      assertThat(idle.queue()).isPositive();
+      assertThat(idle.target()).isEqualTo("< 5 ms");
+      assertThat(idle.met()).isPresent();
+      Ratio bull = ratio("worker runtime (QueueWorker, no-op handler) drain / BullMQ worker drain");
+      assertThat(bull.concurrency()).isEqualTo(WORKER_C);
+      if (Bullmq.onPath("node").isPresent()) {
+        assertThat(bull.status()).isEmpty();
+        assertThat(bull.ratio()).isPositive();
+      } else {
+        assertThat(bull.status()).hasValue("not measured in this run");
+      }
+    }
+
+    private Ratio ratio(String prefix) {
+      return results.ratios().stream()
+          .filter(r -> r.what().startsWith(prefix))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no ratio line " + prefix));
+    }
   }
 
   @Nested
