@@ -46,6 +46,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -346,8 +347,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void put(QueueRef queue, List<StoredTask> tasks) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(tasks, "tasks");
     if (tasks.isEmpty()) {
       return;
@@ -372,21 +372,10 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
       t.notBefore().ifPresent(nb -> epochMillis(nb, "tasks"));
       byBucket.computeIfAbsent(bucketOf(t.index()), k -> new ArrayList<>()).add(t);
     }
-    String what = "put of " + tasks.size() + " task(s) of queue " + queue;
-    try {
-      Statements s = statements();
-      List<Statement<?>> writes = new ArrayList<>(byBucket.size());
-      for (Map.Entry<Long, List<StoredTask>> e : byBucket.entrySet()) {
-        List<BatchableStatement<?>> inserts = new ArrayList<>(e.getValue().size());
-        for (StoredTask t : e.getValue()) {
-          inserts.add(bindInsertTask(s, queue, e.getKey(), t));
-        }
-        writes.add(inserts.size() == 1 ? (Statement<?>) inserts.get(0) : unloggedBatch(inserts));
-      }
-      executeAll(writes, what);
-    } catch (RuntimeException e) {
-      throw failures.translate(what, e);
-    }
+    insertByPartition(
+        byBucket.values(),
+        (s, t) -> bindInsertTask(s, queue, t),
+        "put of " + tasks.size() + " task(s) of queue " + queue);
   }
 
   /**
@@ -401,22 +390,12 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public Optional<StoredTask> get(QueueRef queue, long index) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "get of index " + index + " of queue " + queue;
     try {
       Statements s = statements();
       BoundStatement read =
-          s.selectTask()
-              .boundStatementBuilder()
-              .setString(0, queue.owner())
-              .setString(1, queue.service())
-              .setLong(2, bucketOf(index))
-              .setLong(3, index)
-              .setConsistencyLevel(readConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build();
+          asRead(inBucket(s.selectTask(), queue, bucketOf(index)).setLong(3, index));
       Row row = session.execute(read).one();
       return row == null ? Optional.empty() : task(row, queue);
     } catch (RuntimeException e) {
@@ -441,8 +420,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public Map<Long, StoredTask> getAll(QueueRef queue, Collection<Long> indices) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(indices, "indices");
     Map<Long, TreeSet<Long>> byBucket = new TreeMap<>();
     for (Long i : indices) {
@@ -462,18 +440,11 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
         // one more than the span, so that a full range does not end with an empty extra page
         int pageSize = (int) Math.min(MAX_PAGE_SIZE, last - first + 2);
         BoundStatement read =
-            s.selectTaskRange()
-                .boundStatementBuilder()
-                .setString(0, queue.owner())
-                .setString(1, queue.service())
-                .setLong(2, e.getKey())
-                .setLong(3, first)
-                .setLong(4, last)
-                .setConsistencyLevel(readConsistency)
-                .setTimeout(requestTimeout)
-                .setPageSize(pageSize)
-                .setIdempotence(true)
-                .build();
+            asRead(
+                inBucket(s.selectTaskRange(), queue, e.getKey())
+                    .setLong(3, first)
+                    .setLong(4, last)
+                    .setPageSize(pageSize));
         reads.add(
             session
                 .executeAsync(read)
@@ -508,8 +479,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void putOutcome(QueueRef queue, StoredOutcome outcome) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(outcome, "outcome");
     String what =
         "putOutcome of index " + outcome.index() + " by " + outcome.worker() + " of " + queue;
@@ -534,8 +504,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void putOutcomes(QueueRef queue, List<StoredOutcome> outcomes) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(outcomes, "outcomes");
     Map<Long, List<StoredOutcome>> byBucket = new TreeMap<>();
     for (StoredOutcome o : outcomes) {
@@ -545,41 +514,23 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     if (byBucket.isEmpty()) {
       return;
     }
-    String what = "putOutcomes of " + outcomes.size() + " outcome(s) of queue " + queue;
-    try {
-      Statements s = statements();
-      List<Statement<?>> writes = new ArrayList<>(byBucket.size());
-      for (List<StoredOutcome> partition : byBucket.values()) {
-        List<BatchableStatement<?>> inserts = new ArrayList<>(partition.size());
-        for (StoredOutcome o : partition) {
-          inserts.add(bindInsertOutcome(s, queue, o));
-        }
-        writes.add(inserts.size() == 1 ? (Statement<?>) inserts.get(0) : unloggedBatch(inserts));
-      }
-      executeAll(writes, what);
-    } catch (RuntimeException e) {
-      throw failures.translate(what, e);
-    }
+    insertByPartition(
+        byBucket.values(),
+        (s, o) -> bindInsertOutcome(s, queue, o),
+        "putOutcomes of " + outcomes.size() + " outcome(s) of queue " + queue);
   }
 
   private BoundStatement bindInsertOutcome(Statements s, QueueRef queue, StoredOutcome outcome) {
     Instant at = outcome.completedAt();
     long millis = epochMillis(at, "outcome");
-    return s.insertOutcome()
-        .boundStatementBuilder()
-        .setString(0, queue.owner())
-        .setString(1, queue.service())
-        .setLong(2, bucketOf(outcome.index()))
-        .setLong(3, outcome.index())
-        .setString(4, outcome.worker())
-        .setByteBuffer(5, ByteBuffer.wrap(outcome.outcome()))
-        .setInstant(6, Instant.ofEpochMilli(millis))
-        .setInt(7, at.getNano() % 1_000_000)
-        .setInt(8, ttlSeconds)
-        .setConsistencyLevel(writeConsistency)
-        .setTimeout(requestTimeout)
-        .setIdempotence(true)
-        .build();
+    return asWrite(
+        inBucket(s.insertOutcome(), queue, bucketOf(outcome.index()))
+            .setLong(3, outcome.index())
+            .setString(4, outcome.worker())
+            .setByteBuffer(5, ByteBuffer.wrap(outcome.outcome()))
+            .setInstant(6, Instant.ofEpochMilli(millis))
+            .setInt(7, at.getNano() % 1_000_000)
+            .setInt(8, ttlSeconds));
   }
 
   /**
@@ -593,8 +544,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void createQueueMark(QueueRef queue) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "createQueueMark of " + queue;
     try {
       session.execute(
@@ -624,24 +574,20 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void putQueueMark(QueueRef queue, QueueMark mark) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(mark, "mark");
     String what = "putQueueMark of " + queue;
     try {
       session.execute(
-          statements()
-              .updateQueue()
-              .boundStatementBuilder()
-              .setLong(0, mark.allocated())
-              .setLong(1, mark.lowestUnfinished())
-              .setInstant(2, Instant.now())
-              .setString(3, queue.owner())
-              .setString(4, queue.service())
-              .setConsistencyLevel(writeConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build());
+          asWrite(
+              statements()
+                  .updateQueue()
+                  .boundStatementBuilder()
+                  .setLong(0, mark.allocated())
+                  .setLong(1, mark.lowestUnfinished())
+                  .setInstant(2, Instant.now())
+                  .setString(3, queue.owner())
+                  .setString(4, queue.service())));
     } catch (RuntimeException e) {
       throw failures.translate(what, e);
     }
@@ -657,23 +603,10 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public Optional<QueueMark> queueMark(QueueRef queue) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "queueMark of " + queue;
     try {
-      Row row =
-          session
-              .execute(
-                  statements()
-                      .selectQueue()
-                      .boundStatementBuilder()
-                      .setString(0, queue.owner())
-                      .setString(1, queue.service())
-                      .setConsistencyLevel(readConsistency)
-                      .setTimeout(requestTimeout)
-                      .setIdempotence(true)
-                      .build())
-              .one();
+      Row row = session.execute(asRead(ofQueue(statements().selectQueue(), queue))).one();
       return row == null
           ? Optional.empty()
           : Optional.of(new QueueMark(row.getLong(0), row.getLong(1)));
@@ -694,27 +627,14 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public OptionalLong highestIndex(QueueRef queue, long from) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "highestIndex of " + queue + " from " + from;
     try {
       Statements s = statements();
       OptionalLong highest = OptionalLong.empty();
       int emptyInARow = 0;
       for (long bucket = bucketOf(Math.max(0, from)); emptyInARow < 2; bucket++) {
-        Row row =
-            session
-                .execute(
-                    s.selectHighest()
-                        .boundStatementBuilder()
-                        .setString(0, queue.owner())
-                        .setString(1, queue.service())
-                        .setLong(2, bucket)
-                        .setConsistencyLevel(readConsistency)
-                        .setTimeout(requestTimeout)
-                        .setIdempotence(true)
-                        .build())
-                .one();
+        Row row = session.execute(asRead(inBucket(s.selectHighest(), queue, bucket))).one();
         if (row == null) {
           emptyInARow++;
         } else {
@@ -742,38 +662,26 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public Optional<StoredOutcome> getOutcome(QueueRef queue, long index, String worker) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(worker, "worker");
     String what = "getOutcome of index " + index + " by " + worker + " of " + queue;
     try {
       Statements s = statements();
       BoundStatement read =
-          s.selectOutcome()
-              .boundStatementBuilder()
-              .setString(0, queue.owner())
-              .setString(1, queue.service())
-              .setLong(2, bucketOf(index))
-              .setLong(3, index)
-              .setString(4, worker)
-              .setConsistencyLevel(readConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build();
+          asRead(
+              inBucket(s.selectOutcome(), queue, bucketOf(index))
+                  .setLong(3, index)
+                  .setString(4, worker));
       Row row = session.execute(read).one();
       if (row == null) {
         return Optional.empty();
       }
-      ByteBuffer sealed = row.getByteBuffer("outcome");
-      Instant at = row.getInstant("completed_at");
-      if (sealed == null || at == null) {
+      StoredOutcome found = outcome(row, index, worker);
+      if (found == null) {
         LOG.warn(
             "outcome row {} by {} of {} lacks its outcome or time; ignored", index, worker, queue);
-        return Optional.empty();
       }
-      return Optional.of(
-          new StoredOutcome(
-              index, worker, bytes(sealed), at.plusNanos(row.getInt("completed_at_ns"))));
+      return Optional.ofNullable(found);
     } catch (RuntimeException e) {
       throw failures.translate(what, e);
     }
@@ -798,8 +706,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public long dropBelow(QueueRef queue, long previousWatermark, long watermark) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     if (previousWatermark < 0) {
       throw new InvalidArgumentException(
           "previousWatermark", "must be 0 or more, was " + previousWatermark);
@@ -836,35 +743,22 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public List<StoredOutcome> outcomes(QueueRef queue, long index) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "outcomes of index " + index + " of queue " + queue;
     try {
       BoundStatement read =
-          statements()
-              .selectOutcomesOfIndex()
-              .boundStatementBuilder()
-              .setString(0, queue.owner())
-              .setString(1, queue.service())
-              .setLong(2, bucketOf(index))
-              .setLong(3, index)
-              .setConsistencyLevel(readConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build();
+          asRead(
+              inBucket(statements().selectOutcomesOfIndex(), queue, bucketOf(index))
+                  .setLong(3, index));
       List<StoredOutcome> found = new ArrayList<>();
       for (Row row : session.execute(read)) {
-        String worker = row.getString("worker");
-        ByteBuffer sealed = row.getByteBuffer("outcome");
-        Instant at = row.getInstant("completed_at");
-        if (worker == null || sealed == null || at == null) {
+        StoredOutcome outcome = outcome(row, index, row.getString("worker"));
+        if (outcome == null) {
           LOG.warn(
               "an outcome row of index {} of {} lacks its outcome or time; ignored", index, queue);
           continue;
         }
-        found.add(
-            new StoredOutcome(
-                index, worker, bytes(sealed), at.plusNanos(row.getInt("completed_at_ns"))));
+        found.add(outcome);
       }
       found.sort(
           Comparator.comparing(StoredOutcome::completedAt).thenComparing(StoredOutcome::worker));
@@ -899,8 +793,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     Map<Priority, Long> lanes = checkHighestIndices(highestIndex);
     String what = "purge of queue " + queue;
     try {
@@ -957,18 +850,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   private boolean bucketHoldsRows(Statements s, QueueRef queue, long bucket, String what) {
     List<CompletableFuture<AsyncResultSet>> reads = new ArrayList<>(2);
     for (PreparedStatement read : List.of(s.selectHighest(), s.selectAnyOutcome())) {
-      reads.add(
-          session
-              .executeAsync(
-                  read.boundStatementBuilder()
-                      .setString(0, queue.owner())
-                      .setString(1, queue.service())
-                      .setLong(2, bucket)
-                      .setConsistencyLevel(readConsistency)
-                      .setTimeout(requestTimeout)
-                      .setIdempotence(true)
-                      .build())
-              .toCompletableFuture());
+      reads.add(session.executeAsync(asRead(inBucket(read, queue, bucket))).toCompletableFuture());
     }
     await(reads, what);
     return reads.stream().anyMatch(r -> r.join().one() != null);
@@ -994,14 +876,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     String what = "services of owner " + owner;
     try {
       BoundStatement read =
-          statements()
-              .selectServices()
-              .boundStatementBuilder()
-              .setString(0, owner)
-              .setConsistencyLevel(readConsistency)
-              .setTimeout(requestTimeout)
-              .setIdempotence(true)
-              .build();
+          asRead(statements().selectServices().boundStatementBuilder().setString(0, owner));
       List<String> names = new ArrayList<>();
       for (Row row : session.execute(read)) {
         names.add(row.getString(0));
@@ -1030,8 +905,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public void putSchedule(QueueRef queue, StoredSchedule schedule) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(schedule, "schedule");
     if (schedule.id().isBlank()) {
       throw new InvalidArgumentException("schedule", "id must not be blank");
@@ -1045,10 +919,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
           session
               .execute(
                   lightweight(
-                      s.insertScheduleIfAbsent()
-                          .boundStatementBuilder()
-                          .setString(0, queue.owner())
-                          .setString(1, queue.service())
+                      ofQueue(s.insertScheduleIfAbsent(), queue)
                           .setString(2, schedule.id())
                           .setString(3, schedule.spec())
                           .setByteBuffer(4, ByteBuffer.wrap(schedule.template()))
@@ -1084,20 +955,13 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public boolean deleteSchedule(QueueRef queue, String id) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(id, "id");
     String what = "deleteSchedule of " + id + " of queue " + queue;
     try {
       return session
           .execute(
-              lightweight(
-                  statements()
-                      .deleteScheduleIfPresent()
-                      .boundStatementBuilder()
-                      .setString(0, queue.owner())
-                      .setString(1, queue.service())
-                      .setString(2, id)))
+              lightweight(ofQueue(statements().deleteScheduleIfPresent(), queue).setString(2, id)))
           .wasApplied();
     } catch (RuntimeException e) {
       throw failures.translate(what, e);
@@ -1117,8 +981,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public List<StoredSchedule> schedules(QueueRef queue) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     String what = "schedules of queue " + queue;
     try {
       List<StoredSchedule> found = new ArrayList<>();
@@ -1159,8 +1022,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
    */
   @Override
   public boolean advanceSchedule(QueueRef queue, String id, Instant expected, Instant next) {
-    requireOpen();
-    requireArgument(queue, "queue");
+    requireOpen(queue);
     requireArgument(id, "id");
     requireArgument(expected, "expected");
     requireArgument(next, "next");
@@ -1268,6 +1130,12 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     }
   }
 
+  /** What every request on a queue checks first: that the store is open, then the queue given. */
+  private void requireOpen(@Nullable QueueRef queue) {
+    requireOpen();
+    requireArgument(queue, "queue");
+  }
+
   private static void requireArgument(@Nullable Object value, String name) {
     if (value == null) {
       throw new InvalidArgumentException(name, "must not be null (nor hold null)");
@@ -1283,22 +1151,15 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     }
   }
 
-  private BoundStatement bindInsertTask(Statements s, QueueRef queue, long bucket, StoredTask t) {
+  private BoundStatement bindInsertTask(Statements s, QueueRef queue, StoredTask t) {
     Instant at = t.enqueuedAt();
     BoundStatementBuilder b =
-        s.insertTask()
-            .boundStatementBuilder()
-            .setString(0, queue.owner())
-            .setString(1, queue.service())
-            .setLong(2, bucket)
+        inBucket(s.insertTask(), queue, bucketOf(t.index()))
             .setLong(3, t.index())
             .setByteBuffer(4, ByteBuffer.wrap(t.value()))
             .setInstant(6, Instant.ofEpochMilli(epochMillis(at, "tasks")))
             .setInt(7, at.getNano() % 1_000_000)
-            .setInt(12, ttlSeconds)
-            .setConsistencyLevel(writeConsistency)
-            .setTimeout(requestTimeout)
-            .setIdempotence(true);
+            .setInt(12, ttlSeconds);
     // absent values stay unset: binding null would write a tombstone
     t.token().ifPresent(token -> b.setByteBuffer(5, ByteBuffer.wrap(token)));
     t.notBefore()
@@ -1310,7 +1171,31 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
     if (t.maxDeliveries() != 0) {
       b.setInt(11, t.maxDeliveries());
     }
-    return b.build();
+    return asWrite(b);
+  }
+
+  /**
+   * Writes one unlogged batch per partition (a plain insert where a partition gets one row), all
+   * partitions concurrently; a failure is translated, naming {@code what}.
+   */
+  private <T> void insertByPartition(
+      Collection<List<T>> partitions,
+      BiFunction<Statements, T, BatchableStatement<?>> bind,
+      String what) {
+    try {
+      Statements s = statements();
+      List<Statement<?>> writes = new ArrayList<>(partitions.size());
+      for (List<T> partition : partitions) {
+        List<BatchableStatement<?>> inserts = new ArrayList<>(partition.size());
+        for (T row : partition) {
+          inserts.add(bind.apply(s, row));
+        }
+        writes.add(inserts.size() == 1 ? (Statement<?>) inserts.get(0) : unloggedBatch(inserts));
+      }
+      executeAll(writes, what);
+    } catch (RuntimeException e) {
+      throw failures.translate(what, e);
+    }
   }
 
   private BatchStatement unloggedBatch(List<BatchableStatement<?>> inserts) {
@@ -1339,14 +1224,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   /** A statement on one queue's row or partition ({@code owner = ? AND service = ?}). */
   private BoundStatement bindQueue(
       PreparedStatement statement, QueueRef queue, ConsistencyLevel consistency) {
-    return statement
-        .boundStatementBuilder()
-        .setString(0, queue.owner())
-        .setString(1, queue.service())
-        .setConsistencyLevel(consistency)
-        .setTimeout(requestTimeout)
-        .setIdempotence(true)
-        .build();
+    return idempotent(ofQueue(statement, queue), consistency);
   }
 
   /**
@@ -1362,12 +1240,36 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   }
 
   private BoundStatement bindDelete(PreparedStatement delete, QueueRef queue, long bucket) {
-    return delete
+    return asWrite(inBucket(delete, queue, bucket));
+  }
+
+  /** A statement with its queue bound ({@code owner = ?, service = ?} as values 0 and 1). */
+  private static BoundStatementBuilder ofQueue(PreparedStatement statement, QueueRef queue) {
+    return statement
         .boundStatementBuilder()
         .setString(0, queue.owner())
-        .setString(1, queue.service())
-        .setLong(2, bucket)
-        .setConsistencyLevel(writeConsistency)
+        .setString(1, queue.service());
+  }
+
+  /** A statement on one partition: its queue and its bucket bound as values 0 to 2. */
+  private static BoundStatementBuilder inBucket(
+      PreparedStatement statement, QueueRef queue, long bucket) {
+    return ofQueue(statement, queue).setLong(2, bucket);
+  }
+
+  /** An idempotent read at the read consistency. */
+  private BoundStatement asRead(BoundStatementBuilder b) {
+    return idempotent(b, readConsistency);
+  }
+
+  /** An idempotent write at the write consistency. */
+  private BoundStatement asWrite(BoundStatementBuilder b) {
+    return idempotent(b, writeConsistency);
+  }
+
+  /** Sets the consistency, the request timeout and idempotence (the driver may retry it). */
+  private BoundStatement idempotent(BoundStatementBuilder b, ConsistencyLevel consistency) {
+    return b.setConsistencyLevel(consistency)
         .setTimeout(requestTimeout)
         .setIdempotence(true)
         .build();
@@ -1435,6 +1337,17 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
                 : Optional.of(notBefore.plusNanos(row.getInt("not_before_ns"))),
             Optional.ofNullable(row.getString("grp")),
             row.getInt("max_deliveries")));
+  }
+
+  /** The outcome of {@code worker} that a row holds; null when a column of it is missing. */
+  private static @Nullable StoredOutcome outcome(Row row, long index, @Nullable String worker) {
+    ByteBuffer sealed = row.getByteBuffer("outcome");
+    Instant at = row.getInstant("completed_at");
+    if (worker == null || sealed == null || at == null) {
+      return null;
+    }
+    return new StoredOutcome(
+        index, worker, bytes(sealed), at.plusNanos(row.getInt("completed_at_ns")));
   }
 
   private static byte[] bytes(ByteBuffer buffer) {

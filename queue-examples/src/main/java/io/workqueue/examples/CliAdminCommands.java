@@ -45,6 +45,11 @@ final class CliAdminCommands {
     return s.exists(queue) ? "" : " (the queue does not exist: " + NO_QUEUE + ")";
   }
 
+  /** The message of a command that finds no queue to change: "no queue Q to purge (why)". */
+  private static String noQueueTo(String verb, QueueRef queue) {
+    return "no queue " + queue + " to " + verb + " (" + NO_QUEUE + ")";
+  }
+
   // ---------------------------------------------------------------------------------- queues
 
   @Command(
@@ -282,13 +287,8 @@ final class CliAdminCommands {
       json.put("exists", false);
       json.put("changed", false);
       cli.print(
-          "no queue "
-              + queue
-              + " to "
-              + verb
-              + " ("
-              + NO_QUEUE
-              + "): nothing was changed; --force "
+          noQueueTo(verb, queue)
+              + ": nothing was changed; --force "
               + verb
               + "s it before its first task",
           json);
@@ -354,9 +354,7 @@ final class CliAdminCommands {
             cli.print(
                 changed
                     ? "resumed " + queue
-                    : exists
-                        ? queue + " was not paused"
-                        : "no queue " + queue + " to resume (" + NO_QUEUE + ")",
+                    : exists ? queue + " was not paused" : noQueueTo("resume", queue),
                 json);
             return exists ? ExitCode.OK : ExitCode.NOT_FOUND;
           });
@@ -454,7 +452,7 @@ final class CliAdminCommands {
             if (purged.isEmpty()) {
               text.append(
                   single != null
-                      ? "no queue " + single + " to purge (" + NO_QUEUE + ")"
+                      ? noQueueTo("purge", single)
                       : "no queue of " + owner + " matches '" + pattern.pattern() + "'");
               text.append(": nothing was changed");
             } else {

@@ -122,6 +122,16 @@ final class CliCommands {
     List<QueueRef> queues;
   }
 
+  /** A command on one queue for one worker: fetch and ack. */
+  abstract static class WorkerCommand extends QueueCommand {
+    @Option(
+        names = "--worker",
+        required = true,
+        paramLabel = "ID",
+        description = "The worker's id.")
+    String worker;
+  }
+
   /**
    * Runs a library call on a flag's value; where the library refuses it, names the flag instead of
    * the library's argument, so that the message says what to change on the command line.
@@ -425,14 +435,7 @@ final class CliCommands {
           "Leases the next task to a worker and prints it opened (the worker's own unacknowledged"
               + " task again, if it holds one). Exit code 1 when there is none (a paused queue has"
               + " none).")
-  static final class Fetch extends QueueCommand {
-    @Option(
-        names = "--worker",
-        required = true,
-        paramLabel = "ID",
-        description = "The worker's id.")
-    String worker;
-
+  static final class Fetch extends WorkerCommand {
     @Option(
         names = {"--time-to-recover", "--ttr"},
         paramLabel = "DURATION",
@@ -503,14 +506,7 @@ final class CliCommands {
       description =
           "Acknowledges a worker's task with an outcome (default: success without result). Exit"
               + " code 1 when the worker holds no such lease.")
-  static final class Ack extends QueueCommand {
-    @Option(
-        names = "--worker",
-        required = true,
-        paramLabel = "ID",
-        description = "The worker's id.")
-    String worker;
-
+  static final class Ack extends WorkerCommand {
     @Option(
         names = "--index",
         paramLabel = "N",

@@ -33,13 +33,7 @@ class CliTest {
     masterKey = dir.resolve("master.json");
     Programs.Result key = Programs.cli("new-master-key", masterKey.toString());
     assertThat(key.exitCode()).as(key.toString()).isZero();
-    flags = new ArrayList<>(Programs.serverFlags(KEYSPACE));
-    flags.addAll(
-        List.of(
-            "--keyset-dir",
-            dir.resolve("keysets").toString(),
-            "--master-key-file",
-            masterKey.toString()));
+    flags = keyFlags(masterKey);
     Programs.Result schema = cli("add", "--create-schema", "setup/warmup", "{}");
     assertThat(schema.exitCode()).as(schema.toString()).isZero();
   }
@@ -47,6 +41,25 @@ class CliTest {
   @BeforeEach
   void freshQueue() {
     queue = "acme/cli-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** The server flags with the shared keyset directory and the master key in {@code keyFile}. */
+  private static List<String> keyFlags(Path keyFile) {
+    List<String> withKeys = new ArrayList<>(Programs.serverFlags(KEYSPACE));
+    withKeys.addAll(
+        List.of(
+            "--keyset-dir",
+            dir.resolve("keysets").toString(),
+            "--master-key-file",
+            keyFile.toString()));
+    return withKeys;
+  }
+
+  /** The flags with a new master key of its own: not the one the keysets are sealed with. */
+  private static List<String> wrongKeyFlags() {
+    Path otherKey = dir.resolve("other-" + UUID.randomUUID() + ".json");
+    assertThat(Programs.cli("new-master-key", otherKey.toString()).exitCode()).isZero();
+    return keyFlags(otherKey);
   }
 
   static Programs.Result cli(String... args) {
@@ -370,15 +383,7 @@ class CliTest {
           Programs.cli(Programs.args(Programs.serverFlags(KEYSPACE), "dead-letters", queue));
       assertThat(noKeys.exitCode()).isEqualTo(ExitCode.BAD_ARGUMENTS);
       assertThat(noKeys.err()).contains("--keyset-dir");
-      Path otherKey = dir.resolve("other-" + UUID.randomUUID() + ".json");
-      assertThat(Programs.cli("new-master-key", otherKey.toString()).exitCode()).isZero();
-      List<String> wrong = new ArrayList<>(Programs.serverFlags(KEYSPACE));
-      wrong.addAll(
-          List.of(
-              "--keyset-dir",
-              dir.resolve("keysets").toString(),
-              "--master-key-file",
-              otherKey.toString()));
+      List<String> wrong = wrongKeyFlags();
       Programs.Result wrongKey = Programs.cli(Programs.args(wrong, "dead-letters", queue));
       assertThat(wrongKey.exitCode()).as(wrongKey.toString()).isEqualTo(ExitCode.FAILED);
     }
@@ -601,15 +606,7 @@ class CliTest {
     @DisplayName("a wrong master key fails (exit 4) without taking the task out of circulation")
     void wrongMasterKey() {
       cli("add", queue, "{\"n\":1}");
-      Path otherKey = dir.resolve("other-" + UUID.randomUUID() + ".json");
-      assertThat(Programs.cli("new-master-key", otherKey.toString()).exitCode()).isZero();
-      List<String> wrong = new ArrayList<>(Programs.serverFlags(KEYSPACE));
-      wrong.addAll(
-          List.of(
-              "--keyset-dir",
-              dir.resolve("keysets").toString(),
-              "--master-key-file",
-              otherKey.toString()));
+      List<String> wrong = wrongKeyFlags();
 
       Programs.Result fetch = Programs.cli(Programs.args(wrong, "fetch", queue, "--worker", "w1"));
       assertThat(fetch.exitCode()).as(fetch.toString()).isEqualTo(ExitCode.FAILED);

@@ -1,5 +1,7 @@
 package io.workqueue.redis;
 
+import static io.workqueue.redis.EquivalenceTrace.canonical;
+import static io.workqueue.redis.EquivalenceTrace.ttr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workqueue.Lease;
@@ -12,16 +14,12 @@ import io.workqueue.testkit.InMemoryBookkeeper;
 import io.workqueue.testkit.TestQueues;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -62,7 +60,7 @@ class ReferenceEquivalenceTest {
     long replayFrom = 1 + (replayTo > 0 ? r.nextInt((int) replayTo) : 0);
     assertThat(ref.initialize(q, taken, replayFrom, replayTo)).isTrue();
     assertThat(redis.initialize(q, taken, replayFrom, replayTo)).isTrue();
-    Deque<String> history = new ArrayDeque<>();
+    EquivalenceTrace trace = new EquivalenceTrace(seed, 25);
     List<long[]> uncommitted = new ArrayList<>();
     List<PendingCompletion> claimed = new ArrayList<>();
     Instant now = T0;
@@ -128,7 +126,7 @@ class ReferenceEquivalenceTest {
         expected = e;
         actual = a;
         if (e.equals(a) && e instanceof Fetch.Hole hole && r.nextBoolean()) {
-          compare(seed, step, what, history, e, a);
+          trace.compare(step, what, e, a);
           boolean keep = r.nextBoolean();
           what = "resolveHole(" + hole.index() + ", " + keep + ") after the hole";
           expected = ref.resolveHole(q, hole.index(), keep, t);
@@ -144,7 +142,7 @@ class ReferenceEquivalenceTest {
         expected = e;
         actual = a;
         if (e.equals(a) && e.hole().isPresent() && r.nextBoolean()) {
-          compare(seed, step, what, history, e, a);
+          trace.compare(step, what, e, a);
           holes++;
           long hole = e.hole().getAsLong();
           boolean keep = r.nextBoolean();
@@ -229,14 +227,12 @@ class ReferenceEquivalenceTest {
         expected = ref.lease(q, worker);
         actual = redis.lease(q, worker);
       }
-      compare(seed, step, what, history, expected, actual);
-      compare(seed, step, what + ", then state()", history, () -> ref.state(q), redis.state(q));
+      trace.compare(step, what, expected, actual);
+      trace.compare(step, what + ", then state()", () -> ref.state(q), redis.state(q));
       for (String w : WORKERS) {
-        compare(
-            seed,
+        trace.compare(
             step,
             what + ", then batchLeaseCount(" + w + ")",
-            history,
             () -> ref.batchLeaseCount(q, w),
             redis.batchLeaseCount(q, w));
       }
@@ -256,45 +252,7 @@ class ReferenceEquivalenceTest {
     assertThat(batchLeases).as("batch leases").isGreaterThan(30);
   }
 
-  private static Duration ttr(Random r) {
-    return Duration.ofMillis(List.of(500, 1000, 3000, 4500).get(r.nextInt(4)));
-  }
-
   private static Optional<Instant> due(Random r, Instant now) {
     return r.nextBoolean() ? Optional.of(now.plusMillis(r.nextInt(2000))) : Optional.empty();
-  }
-
-  /**
-   * Sorts runs of the same index by worker: the reference orders completions with equal due time
-   * and equal index (one index acknowledged by two workers after a rewind) by hash order.
-   */
-  private static List<PendingCompletion> canonical(List<PendingCompletion> list) {
-    List<PendingCompletion> out = new ArrayList<>(list);
-    int i = 0;
-    while (i < out.size()) {
-      int j = i;
-      while (j < out.size() && out.get(j).index() == out.get(i).index()) {
-        j++;
-      }
-      out.subList(i, j).sort(Comparator.comparing(PendingCompletion::worker));
-      i = j;
-    }
-    return out;
-  }
-
-  private static void compare(
-      long seed, int step, String what, Deque<String> history, Supplier<?> e, Object actual) {
-    compare(seed, step, what, history, e.get(), actual);
-  }
-
-  private static void compare(
-      long seed, int step, String what, Deque<String> history, Object expected, Object actual) {
-    history.addLast(step + ": " + what + " -> " + expected);
-    if (history.size() > 25) {
-      history.removeFirst();
-    }
-    assertThat(actual)
-        .as("seed %d, step %d, %s; last steps:%n%s", seed, step, what, String.join("\n", history))
-        .isEqualTo(expected);
   }
 }

@@ -1,5 +1,7 @@
 package io.workqueue.redis;
 
+import static io.workqueue.redis.EquivalenceTrace.canonical;
+import static io.workqueue.redis.EquivalenceTrace.ttr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workqueue.Lease;
@@ -16,18 +18,14 @@ import io.workqueue.testkit.InMemoryBookkeeper;
 import io.workqueue.testkit.TestQueues;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -80,7 +78,7 @@ class SchedulingEquivalenceTest {
     assertThat(ref.initialize(q, starts)).isTrue();
     assertThat(redis.initialize(q, starts)).isTrue();
 
-    Deque<String> history = new ArrayDeque<>();
+    EquivalenceTrace trace = new EquivalenceTrace(seed, 30);
     List<long[]> uncommitted = new ArrayList<>();
     List<PendingCompletion> claimed = new ArrayList<>();
     Map<String, Integer> counts = new HashMap<>();
@@ -140,7 +138,7 @@ class SchedulingEquivalenceTest {
         expected = e;
         actual = a;
         if (e.equals(a) && e instanceof Fetch.Hole hole && r.nextBoolean()) {
-          compare(seed, step, what, history, e, a);
+          trace.compare(step, what, e, a);
           boolean keep = r.nextBoolean();
           what = "resolveHole(" + hole.index() + ", " + keep + ") after the hole";
           expected = ref.resolveHole(q, hole.index(), keep, t);
@@ -262,28 +260,18 @@ class SchedulingEquivalenceTest {
         expected = "done";
         actual = "done";
       }
-      compare(seed, step, what, history, expected, actual);
-      compare(seed, step, what + ", then state()", history, () -> ref.state(q), redis.state(q));
-      compare(
-          seed,
+      trace.compare(step, what, expected, actual);
+      trace.compare(step, what + ", then state()", () -> ref.state(q), redis.state(q));
+      trace.compare(
           step,
           what + ", then deadLetters()",
-          history,
           () -> ref.deadLetters(q, 100),
           redis.deadLetters(q, 100));
-      compare(
-          seed,
-          step,
-          what + ", then settings()",
-          history,
-          () -> ref.settings(q),
-          redis.settings(q));
+      trace.compare(step, what + ", then settings()", () -> ref.settings(q), redis.settings(q));
       for (String w : WORKERS) {
-        compare(
-            seed,
+        trace.compare(
             step,
             what + ", then batchLeaseCount(" + w + ") and lease(" + w + ")",
-            history,
             () -> List.of(ref.batchLeaseCount(q, w), ref.lease(q, w)),
             List.of(redis.batchLeaseCount(q, w), redis.lease(q, w)));
       }
@@ -340,40 +328,5 @@ class SchedulingEquivalenceTest {
             ? s.allocated()
             : Optional.ofNullable(s.lanes().get(lane)).map(l -> l.allocated()).orElse(lane.base());
     return lane.base() + 1 + r.nextInt((int) (allocated - lane.base()) + 1);
-  }
-
-  private static Duration ttr(Random r) {
-    return Duration.ofMillis(List.of(500, 1000, 3000, 4500).get(r.nextInt(4)));
-  }
-
-  /** Sorts runs of the same index by worker (the reference's order there is hash order). */
-  private static List<PendingCompletion> canonical(List<PendingCompletion> list) {
-    List<PendingCompletion> out = new ArrayList<>(list);
-    int i = 0;
-    while (i < out.size()) {
-      int j = i;
-      while (j < out.size() && out.get(j).index() == out.get(i).index()) {
-        j++;
-      }
-      out.subList(i, j).sort(Comparator.comparing(PendingCompletion::worker));
-      i = j;
-    }
-    return out;
-  }
-
-  private static void compare(
-      long seed, int step, String what, Deque<String> history, Supplier<?> e, Object actual) {
-    compare(seed, step, what, history, e.get(), actual);
-  }
-
-  private static void compare(
-      long seed, int step, String what, Deque<String> history, Object expected, Object actual) {
-    history.addLast(step + ": " + what + " -> " + expected);
-    if (history.size() > 30) {
-      history.removeFirst();
-    }
-    assertThat(actual)
-        .as("seed %d, step %d, %s; last steps:%n%s", seed, step, what, String.join("\n", history))
-        .isEqualTo(expected);
   }
 }
