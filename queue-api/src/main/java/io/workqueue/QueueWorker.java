@@ -31,17 +31,45 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li><b>Concurrency.</b> {@link Builder#concurrency(int) n} slots, each a thread from the {@link
  *       Builder#threadFactory(ThreadFactory) thread factory} (on Java 21, {@code
- *       Thread.ofVirtual().factory()} gives virtual threads) and a worker id of its own, {@code
- *       <workerId>:<slot>}, that holds at most one lease at a time. Slots try the queues in turn,
- *       starting after the queue they last got a task from.
- *   <li><b>No busy polling.</b> An idle slot waits for the queue's work signal ({@link
+ *       Thread.ofVirtual().factory()} gives virtual threads), run the handler on one task at a time
+ *       each. How the slots get their tasks depends on the {@link Builder#batchSize(int) batch
+ *       size}:
+ *       <ul>
+ *         <li><b>Batch path</b> (batch size over 1, the default {@value #DEFAULT_BATCH_SIZE}): one
+ *             fetcher thread per worker leases tasks with {@link WorkQueue#fetchBatch} under a
+ *             single worker id, {@code <workerId>:b}, which holds all of the worker's leases (by
+ *             index). It leases no more than the batch size per call, and no more than the free
+ *             slots plus a prefetch of tasks that wait in a local buffer, and only while a slot is
+ *             free. The prefetch is {@code n} tasks; only while the slots run out of tasks during a
+ *             fetch's round trip (handlers quicker than a fetch) it grows, up to the batch size,
+ *             and it shrinks back once tasks wait: tasks leased ahead start soon. (Their leases are
+ *             held meanwhile; see <i>Leases</i>.) The slots take tasks from the buffer. Outcomes
+ *             are acknowledged in groups with {@link WorkQueue#ackAll(QueueRef, String,
+ *             java.util.Map) ackAll}: as soon as 100 are waiting, else about a millisecond after
+ *             the first, or at once when no handler runs and no task waits in the buffer (and all
+ *             of them before {@link #close(Duration)} returns). The fetcher tries the queues in
+ *             turn, starting after the queue it last got tasks from.
+ *         <li><b>Per-task path</b> ({@code batchSize(1)}): each slot fetches one task at a time
+ *             with {@link WorkQueue#fetch(QueueRef, String, Duration) fetch} under a worker id of
+ *             its own, {@code <workerId>:<slot>}, that holds at most one lease at a time, and
+ *             acknowledges it with {@link WorkQueue#ack(QueueRef, String, long, Outcome) ack}
+ *             before it fetches again. Slots try the queues in turn, starting after the queue they
+ *             last got a task from.
+ *       </ul>
+ *       {@link #workerIds()} lists the ids in use.
+ *   <li><b>No busy polling.</b> An idle fetcher (or slot) waits for the queue's work signal ({@link
  *       WorkQueue#onWork}); the {@link Builder#pollInterval(Duration) poll interval} is only the
  *       fallback for lost signals, delayed tasks coming due and backends without signals.
  *   <li><b>Leases.</b> Each task is fetched with the {@link Builder#timeToRecover(Duration) time to
  *       recover}, and its lease is extended by as much every {@link
  *       Builder#leaseExtensionInterval(Duration) extension interval} while the handler runs, so a
  *       long handler keeps its task while a dead worker's tasks go to the others after one time to
- *       recover.
+ *       recover. On the batch path the leases of tasks waiting in the buffer are extended (one by
+ *       one, by index) too, since their clock runs from the fetch; a buffered task whose lease was
+ *       taken over is dropped from the buffer without running (logged, not counted in the {@link
+ *       Stats}). A task whose lease was taken over while its handler ran (by another worker, or on
+ *       the batch path by this worker's own fetcher after the lease ran out), or whose ack finds
+ *       the lease gone, has its result discarded (logged, counted as abandoned).
  *   <li><b>Failures.</b> A handler that throws has its task {@linkplain WorkQueue#release(QueueRef,
  *       String, long, Duration, Object) released} for a retry after the {@link RetryPolicy}'s
  *       backoff; at the queue's delivery limit the queue dead-letters it instead, and its producer
@@ -53,9 +81,14 @@ import java.util.regex.Pattern;
  *       thrown; if it ignores the interrupt, its slot stays busy and the task goes to another
  *       worker once its lease runs out. Either way it is logged. A handler whose lease was taken
  *       over (the extension found another holder) is interrupted too and its result discarded.
- *   <li><b>Shutdown.</b> {@link #close(Duration)} stops fetching, lets running handlers finish
- *       within the grace period, then interrupts the rest and releases their tasks with no delay,
- *       so other workers pick them up at once. Closing again does nothing.
+ *   <li><b>Shutdown.</b> {@link #close(Duration)} stops fetching; on the batch path it releases the
+ *       buffered tasks that have not started at once with no delay (not counted in the {@link
+ *       Stats}). It lets running handlers finish within the grace period, then interrupts the rest
+ *       and releases their tasks with no delay, so other workers pick them up at once; the outcomes
+ *       still waiting for a group ack are acknowledged before it returns. Each release counts as a
+ *       delivery (the task's next delivery is numbered one more, and a task released at the queue's
+ *       delivery limit is dead-lettered), also for a buffered task that never started. Closing
+ *       again does nothing.
  *   <li><b>Schedules.</b> While running, the worker calls {@link WorkQueue#runSchedules} for each
  *       of its queues about once a second (see {@link Builder#runSchedules(boolean)}).
  * </ul>
@@ -70,13 +103,19 @@ public final class QueueWorker implements AutoCloseable {
   /** The default maximum handler time: 30 minutes. */
   public static final Duration DEFAULT_MAX_HANDLER_TIME = Duration.ofMinutes(30);
 
-  /** The default poll interval of an idle slot that hears no signal: 2 seconds. */
+  /** The default poll interval of an idle fetcher or slot that hears no signal: 2 seconds. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
+
+  /** The default {@linkplain Builder#batchSize(int) batch size}: 100 tasks per fetch. */
+  public static final int DEFAULT_BATCH_SIZE = 100;
+
+  /** The largest {@linkplain Builder#batchSize(int) batch size}: {@value WorkQueue#MAX_BATCH}. */
+  public static final int MAX_BATCH_SIZE = WorkQueue.MAX_BATCH;
 
   /** The most slots one worker may have. */
   public static final int MAX_CONCURRENCY = 1000;
 
-  /** The longest base worker id, leaving room for the slot suffix. */
+  /** The longest base worker id, leaving room for the slot or batch suffix. */
   public static final int MAX_WORKER_ID_LENGTH = Validation.MAX_WORKER_ID_LENGTH - 5;
 
   private static final Pattern WORKER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*");
@@ -118,8 +157,8 @@ public final class QueueWorker implements AutoCloseable {
    * until {@code countLimit} tasks were handled or {@code timeLimit} has passed, whichever comes
    * first, then {@linkplain #close(Duration) closes} it with the {@linkplain
    * Builder#shutdownGrace(Duration) shutdown grace period}. At most {@code countLimit} tasks are
-   * leased. An interrupt of the calling thread ends the wait early as the time limit would (the
-   * interrupt flag stays set).
+   * leased (on the batch path too: no fetch asks for more than what is left). An interrupt of the
+   * calling thread ends the wait early as the time limit would (the interrupt flag stays set).
    *
    * @param countLimit 1 or more tasks
    * @param timeLimit 1 ms to 1 day
@@ -137,11 +176,13 @@ public final class QueueWorker implements AutoCloseable {
   }
 
   /**
-   * Shuts down gracefully: stops fetching at once, lets running handlers finish (and their tasks be
-   * acknowledged) within {@code grace}, then interrupts the handlers still running and releases
-   * their tasks with no delay so other workers take them at once (a release counts as a delivery: a
-   * task released at its delivery limit is dead-lettered). Idempotent: a second call does nothing
-   * but wait for the first to end and return its answer.
+   * Shuts down gracefully: stops fetching at once and (on the batch path) releases the buffered
+   * tasks whose handler has not started with no delay, lets running handlers finish (and their
+   * tasks be acknowledged) within {@code grace}, then interrupts the handlers still running and
+   * releases their tasks with no delay so other workers take them at once, and acknowledges the
+   * outcomes still waiting for a group ack before it returns. A release counts as a delivery, also
+   * for a buffered task that never started: a task released at its delivery limit is dead-lettered.
+   * Idempotent: a second call does nothing but wait for the first to end and return its answer.
    *
    * @param grace 0 to 1 day
    * @return true when every running handler finished within the grace period
@@ -184,16 +225,14 @@ public final class QueueWorker implements AutoCloseable {
   }
 
   /**
-   * The worker ids the slots fetch with, {@code <workerId>:<slot>}.
+   * The worker ids the worker leases tasks with: on the batch path the one id of its fetcher,
+   * {@code <workerId>:b}; on the per-task path ({@code batchSize(1)}) one id per slot, {@code
+   * <workerId>:<slot>}.
    *
-   * @return one id per slot
+   * @return the ids its leases are held by
    */
   public List<String> workerIds() {
-    List<String> ids = new ArrayList<>();
-    for (int n = 0; n < cfg.concurrency(); n++) {
-      ids.add(cfg.workerId() + ":" + n);
-    }
-    return ids;
+    return new ArrayList<>(cfg.leaseIds());
   }
 
   /**
@@ -218,8 +257,10 @@ public final class QueueWorker implements AutoCloseable {
    *     cannot be mapped, or an exception the retry policy does not retry)
    * @param retried tasks released for another delivery after their handler threw or timed out
    *     (released at the delivery limit, they were dead-lettered)
-   * @param abandoned tasks left unfinished: released at shutdown, whose lease was taken over, or
-   *     whose ack or release failed
+   * @param abandoned tasks whose handler started but that were left unfinished: released at
+   *     shutdown, whose lease was taken over, or whose ack or release failed. Tasks leased into the
+   *     batch buffer that never started (released at shutdown, or dropped when their lease was
+   *     taken over) are not counted anywhere.
    */
   public record Stats(long succeeded, long failed, long retried, long abandoned) {
     /**
@@ -252,6 +293,7 @@ public final class QueueWorker implements AutoCloseable {
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
     private boolean runSchedules = true;
+    private int batchSize = DEFAULT_BATCH_SIZE;
 
     private Builder(WorkQueue workQueue) {
       this.workQueue = workQueue;
@@ -287,9 +329,10 @@ public final class QueueWorker implements AutoCloseable {
     }
 
     /**
-     * Sets the worker's id (default: {@code worker-} and 8 random characters). Slot {@code n}
-     * fetches as {@code <workerId>:<n>}. Ids must be unique among the workers that are alive at the
-     * same time: two workers with the same id share their leases.
+     * Sets the worker's id (default: {@code worker-} and 8 random characters). On the batch path
+     * the worker leases as {@code <workerId>:b}; on the per-task path slot {@code n} fetches as
+     * {@code <workerId>:<n>}. Ids must be unique among the workers that are alive at the same time:
+     * two workers with the same id share their leases.
      *
      * @param workerId ASCII letters, digits, '.', '_', ':', '@' and '-', starting with a letter or
      *     digit, at most {@value #MAX_WORKER_ID_LENGTH} characters
@@ -344,6 +387,29 @@ public final class QueueWorker implements AutoCloseable {
             "concurrency", "must be 1 to " + MAX_CONCURRENCY + ", was " + concurrency);
       }
       this.concurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Sets the most tasks leased per fetch (default {@value #DEFAULT_BATCH_SIZE}). Over 1, the
+     * worker runs on the batch path: one fetcher leases tasks with {@link WorkQueue#fetchBatch}
+     * under the worker id {@code <workerId>:b}, never more per call than this, than what is left of
+     * a {@link QueueWorker#runFor} count limit, or than the free slots plus a prefetch of what the
+     * slots start soon ({@code concurrency} tasks, more only while handlers are quicker than a
+     * fetch); outcomes are acknowledged in groups with {@link WorkQueue#ackAll(QueueRef, String,
+     * java.util.Map) ackAll}. 1 keeps the per-task path: each slot fetches and acknowledges one
+     * task at a time under its own worker id {@code <workerId>:<slot>}.
+     *
+     * @param batchSize 1 to {@value #MAX_BATCH_SIZE}
+     * @return this builder
+     * @throws InvalidArgumentException naming {@code batchSize} when out of range
+     */
+    public Builder batchSize(int batchSize) {
+      if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+        throw new InvalidArgumentException(
+            "batchSize", "must be 1 to " + MAX_BATCH_SIZE + ", was " + batchSize);
+      }
+      this.batchSize = batchSize;
       return this;
     }
 
@@ -414,8 +480,8 @@ public final class QueueWorker implements AutoCloseable {
     }
 
     /**
-     * Sets the longest an idle slot waits before it looks for work without a signal (default {@link
-     * #DEFAULT_POLL_INTERVAL}).
+     * Sets the longest an idle fetcher (per-task path: slot) waits before it looks for work without
+     * a signal (default {@link #DEFAULT_POLL_INTERVAL}).
      *
      * @param pollInterval 1 ms to 1 day
      * @return this builder
@@ -502,7 +568,8 @@ public final class QueueWorker implements AutoCloseable {
               retryPolicy,
               pollInterval,
               shutdownGrace,
-              runSchedules));
+              runSchedules,
+              batchSize));
     }
   }
 }

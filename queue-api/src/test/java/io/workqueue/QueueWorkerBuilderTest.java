@@ -47,6 +47,10 @@ class QueueWorkerBuilderTest {
     refused(() -> valid().handler(null), "handler");
     refused(() -> valid().concurrency(0), "concurrency");
     refused(() -> valid().concurrency(QueueWorker.MAX_CONCURRENCY + 1), "concurrency");
+    refused(() -> valid().batchSize(0), "batchSize");
+    refused(() -> valid().batchSize(-1), "batchSize");
+    refused(() -> valid().batchSize(QueueWorker.MAX_BATCH_SIZE + 1), "batchSize");
+    refused(() -> valid().batchSize(Integer.MAX_VALUE), "batchSize");
     refused(() -> valid().workerId(""), "workerId");
     refused(() -> valid().workerId("has space"), "workerId");
     refused(() -> valid().workerId("-starts-with-dash"), "workerId");
@@ -69,10 +73,37 @@ class QueueWorkerBuilderTest {
   }
 
   @Test
-  @DisplayName("one worker id per slot, <workerId>:<slot>; a queue given twice is served once")
+  @DisplayName("batch size: 1 to 1000, default 100; both ends are accepted")
+  void batchSize() {
+    assertThat(QueueWorker.DEFAULT_BATCH_SIZE).isEqualTo(100);
+    assertThat(QueueWorker.MAX_BATCH_SIZE).isEqualTo(WorkQueue.MAX_BATCH).isEqualTo(1000);
+    assertThat(valid().batchSize(1).build().workerIds()).hasSize(1);
+    assertThat(valid().batchSize(QueueWorker.MAX_BATCH_SIZE).build().workerIds()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName(
+      "the batch path (default) leases under one id, <workerId>:b; the per-task path under one id"
+          + " per slot, <workerId>:<slot>; a queue given twice is served once")
   void workerIds() {
-    QueueWorker w = valid().workerId("host-1@pod.a").concurrency(3).queues(List.of(Q, Q)).build();
+    QueueWorker batched =
+        valid().workerId("host-1@pod.a").concurrency(3).queues(List.of(Q, Q)).build();
+    assertThat(batched.workerIds()).containsExactly("host-1@pod.a:b");
+    assertThat(valid().workerId("w").batchSize(2).concurrency(5).build().workerIds())
+        .containsExactly("w:b");
+    QueueWorker w =
+        valid().workerId("host-1@pod.a").concurrency(3).batchSize(1).queues(List.of(Q, Q)).build();
     assertThat(w.workerIds()).containsExactly("host-1@pod.a:0", "host-1@pod.a:1", "host-1@pod.a:2");
+    String longest = "x".repeat(QueueWorker.MAX_WORKER_ID_LENGTH);
+    assertThat(valid().workerId(longest).build().workerIds().get(0)).hasSizeLessThanOrEqualTo(200);
+    assertThat(
+            valid()
+                .workerId(longest)
+                .batchSize(1)
+                .concurrency(QueueWorker.MAX_CONCURRENCY)
+                .build()
+                .workerIds())
+        .allSatisfy(id -> assertThat(id).hasSizeLessThanOrEqualTo(200));
     assertThat(w.queues()).containsExactly(Q);
     assertThat(w.isRunning()).isFalse();
     assertThat(w.stats()).isEqualTo(new QueueWorker.Stats(0, 0, 0, 0));

@@ -5,7 +5,10 @@ import io.workqueue.spi.KeyProvider;
 import io.workqueue.spi.TaskStore;
 import io.workqueue.testkit.QueueWorkerContract;
 
-/** The worker runtime over real Cassandra and Redis (signals by Redis pub/sub), Tink keys. */
+/**
+ * The worker runtime on its batch path (the default) over real Cassandra and Redis (signals by
+ * Redis pub/sub), Tink keys.
+ */
 class CassandraRedisQueueWorkerTest extends QueueWorkerContract {
   @Override
   protected TaskStore taskStore() {

@@ -49,6 +49,9 @@ import org.junit.jupiter.api.Test;
  * extension of long handlers, and bad input (results that cannot be mapped, handlers that hang,
  * closing twice). Real time passes here (leases expire, backoffs run out), so the queues run on the
  * system clock; each test uses its own queues and "nodes" (queue instances over the same adapters).
+ *
+ * <p>The kit runs in the mode {@link #batchSize()} chooses: the batch path (the builder's default)
+ * or the per-task path ({@code 1}); backends should run it in both.
  */
 public abstract class QueueWorkerContract {
 
@@ -83,6 +86,20 @@ public abstract class QueueWorkerContract {
    */
   protected int slowness() {
     return 1;
+  }
+
+  /**
+   * The batch size of the workers this kit builds (default {@link QueueWorker#DEFAULT_BATCH_SIZE},
+   * the batch path); 1 runs the kit on the per-task path.
+   *
+   * @return 1 to {@link QueueWorker#MAX_BATCH_SIZE}
+   */
+  protected int batchSize() {
+    return QueueWorker.DEFAULT_BATCH_SIZE;
+  }
+
+  private boolean batched() {
+    return batchSize() > 1;
   }
 
   private final InMemoryKeyProvider keys = new InMemoryKeyProvider();
@@ -136,12 +153,16 @@ public abstract class QueueWorkerContract {
     return node;
   }
 
-  /** A builder with this kit's defaults: short poll interval, 10 s time to recover. */
+  /**
+   * A builder with this kit's defaults: short poll interval, 10 s time to recover, the kit's batch
+   * size.
+   */
   private QueueWorker.Builder worker(WorkQueue node, QueueRef q, String id, TaskHandler h) {
     return QueueWorker.builder(node)
         .queue(q)
         .workerId(id)
         .handler(h)
+        .batchSize(batchSize())
         .timeToRecover(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(500))
         .runSchedules(false);
@@ -232,7 +253,123 @@ public abstract class QueueWorkerContract {
     }
   }
 
+  /** A node that counts the calls made to it, by method name. */
+  private static final class Counting {
+    final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    final WorkQueue node;
+
+    Counting(WorkQueue delegate) {
+      node =
+          (WorkQueue)
+              Proxy.newProxyInstance(
+                  WorkQueue.class.getClassLoader(),
+                  new Class<?>[] {WorkQueue.class},
+                  (proxy, method, args) -> {
+                    calls
+                        .computeIfAbsent(method.getName(), k -> new AtomicInteger())
+                        .incrementAndGet();
+                    try {
+                      return method.invoke(delegate, args);
+                    } catch (InvocationTargetException e) {
+                      throw e.getCause();
+                    }
+                  });
+    }
+
+    int calls(String method) {
+      AtomicInteger n = calls.get(method);
+      return n == null ? 0 : n.get();
+    }
+  }
+
   // ------------------------------------------------------------------------------ the tests
+
+  @Nested
+  @DisplayName("fetching")
+  class Fetching {
+    @Test
+    @DisplayName(
+        "batch path: draining 500 tasks at concurrency 4 takes few fetchBatch calls and group"
+            + " acks; per-task path: one fetch and one ack per task")
+    void leasesInBatches() throws Exception {
+      QueueRef q = TestQueues.fresh("batches");
+      WorkQueue producer = newNode();
+      int n = 500;
+      producer.addAll(q, java.util.stream.IntStream.range(0, n).mapToObj(NewTask::of).toList());
+      Counting counting = new Counting(newNode());
+      Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
+      QueueWorker w =
+          started(
+              worker(
+                      counting.node,
+                      q,
+                      "batches",
+                      t -> {
+                        runs.computeIfAbsent(t.index(), i -> new AtomicInteger()).incrementAndGet();
+                        return t.value().asInt();
+                      })
+                  .concurrency(4));
+      eventually(
+          Duration.ofSeconds(60), () -> w.stats().succeeded() == n, "every task acknowledged");
+      assertThat(runs).hasSize(n);
+      assertThat(runs.values()).allSatisfy(r -> assertThat(r.get()).isEqualTo(1));
+      assertThat(producer.info(q).leases()).isEmpty();
+      assertThat(w.stats()).isEqualTo(new QueueWorker.Stats(n, 0, 0, 0));
+      if (batched()) {
+        assertThat(counting.calls("fetch")).isZero();
+        assertThat(counting.calls("ack")).isZero();
+        // a fetch waits until at least half of what the worker may lease ahead (2 x concurrency or
+        // more) is free, so it leases 4 or more tasks while the queue has them
+        assertThat(counting.calls("fetchBatch")).isPositive().isLessThan(n / 4);
+        assertThat(counting.calls("ackAll")).isPositive().isLessThan(n / 2);
+      } else {
+        assertThat(counting.calls("fetchBatch")).isZero();
+        assertThat(counting.calls("ackAll")).isZero();
+        assertThat(counting.calls("fetch")).isGreaterThan(n);
+        assertThat(counting.calls("ack")).isEqualTo(n);
+      }
+    }
+
+    @Test
+    @DisplayName(
+        "leases are held under the ids workerIds() names: <id>:b on the batch path, one per slot"
+            + " on the per-task path; with slow handlers the batch path leases at most 2 x"
+            + " concurrency")
+    void leaseHolders() throws Exception {
+      QueueRef q = TestQueues.fresh("holders");
+      WorkQueue producer = newNode();
+      producer.addAll(q, java.util.stream.IntStream.range(0, 20).mapToObj(NewTask::of).toList());
+      CountDownLatch never = gate();
+      CountDownLatch threeStarted = new CountDownLatch(3);
+      QueueWorker w =
+          started(
+              worker(
+                      newNode(),
+                      q,
+                      "holders",
+                      t -> {
+                        threeStarted.countDown();
+                        never.await();
+                        return 1;
+                      })
+                  .timeToRecover(Duration.ofMinutes(10))
+                  .concurrency(3));
+      assertThat(threeStarted.await(scaled(Duration.ofSeconds(30)).toSeconds(), TimeUnit.SECONDS))
+          .isTrue();
+      Thread.sleep(200); // let a prefetch, if any, land
+      List<io.workqueue.Lease> leases = producer.info(q).leases();
+      if (batched()) {
+        assertThat(w.workerIds()).containsExactly("holders:b");
+        assertThat(leases).hasSizeBetween(3, 6);
+        assertThat(leases).allSatisfy(l -> assertThat(l.worker()).isEqualTo("holders:b"));
+      } else {
+        assertThat(w.workerIds()).containsExactly("holders:0", "holders:1", "holders:2");
+        assertThat(leases)
+            .extracting(io.workqueue.Lease::worker)
+            .containsExactlyInAnyOrderElementsOf(w.workerIds());
+      }
+    }
+  }
 
   @Nested
   @DisplayName("many workers")
@@ -309,6 +446,7 @@ public abstract class QueueWorkerContract {
               .queue(a)
               .queue(b)
               .handler(t -> t.queue().service())
+              .batchSize(batchSize())
               .pollInterval(Duration.ofMillis(500))
               .runSchedules(false));
       TaskHandle ha = node.submit(a, NewTask.of("x"));
@@ -425,6 +563,75 @@ public abstract class QueueWorkerContract {
       assertThat(((Outcome.Success) await(h2)).result().orElseThrow().asText()).isEqualTo("from B");
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(5));
       assertThat(deliveries).containsExactly(2, 2);
+    }
+
+    @Test
+    @DisplayName(
+        "at close, tasks leased ahead that never started are released at once with the running"
+            + " ones: another worker takes every one long before its lease would end")
+    void releasesLeasedAhead() throws Exception {
+      QueueRef q = TestQueues.fresh("ahead");
+      WorkQueue producer = newNode();
+      int n = 10;
+      List<TaskHandle> handles = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        handles.add(producer.submit(q, NewTask.of(i)));
+      }
+      CountDownLatch never = gate();
+      CountDownLatch twoStarted = new CountDownLatch(2);
+      List<Long> startedOnA = new CopyOnWriteArrayList<>();
+      QueueWorker a =
+          started(
+              worker(
+                      newNode(),
+                      q,
+                      "ahead-a",
+                      t -> {
+                        startedOnA.add(t.index());
+                        twoStarted.countDown();
+                        never.await();
+                        return "from A";
+                      })
+                  .timeToRecover(Duration.ofMinutes(10))
+                  .concurrency(2));
+      assertThat(twoStarted.await(scaled(Duration.ofSeconds(30)).toSeconds(), TimeUnit.SECONDS))
+          .isTrue();
+      Thread.sleep(200); // let a prefetch, if any, land
+      List<Long> heldByA =
+          producer.info(q).leases().stream().map(io.workqueue.Lease::index).toList();
+      assertThat(heldByA).containsAll(startedOnA).hasSizeLessThanOrEqualTo(batched() ? 4 : 2);
+      if (!batched()) {
+        assertThat(heldByA).hasSize(2);
+      }
+      assertThat(a.close(Duration.ofMillis(200))).isFalse();
+      assertThat(startedOnA).hasSize(2);
+      // the two interrupted handlers are abandoned; tasks that never started are not counted
+      assertThat(a.stats()).isEqualTo(new QueueWorker.Stats(0, 0, 0, 2));
+      assertThat(producer.info(q).leases()).isEmpty();
+
+      Map<Long, Integer> deliveries = new ConcurrentHashMap<>();
+      started(
+          worker(
+                  newNode(),
+                  q,
+                  "ahead-b",
+                  t -> {
+                    deliveries.put(t.index(), t.deliveries());
+                    return "from B";
+                  })
+              .concurrency(2));
+      long t0 = System.nanoTime();
+      for (TaskHandle h : handles) {
+        assertThat(((Outcome.Success) await(h)).result().orElseThrow().asText())
+            .isEqualTo("from B");
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(5));
+      for (TaskHandle h : handles) {
+        // a release counts as a delivery, also for a task that never started
+        assertThat(deliveries.get(h.index()))
+            .as("deliveries of %d", h.index())
+            .isEqualTo(heldByA.contains(h.index()) ? 2 : 1);
+      }
     }
 
     @Test

@@ -3,7 +3,7 @@ package io.workqueue.testkit;
 import io.workqueue.spi.Bookkeeper;
 import io.workqueue.spi.TaskStore;
 
-/** The worker runtime over the in-memory adapters. */
+/** The worker runtime on its batch path (the default) over the in-memory adapters. */
 class InMemoryQueueWorkerTest extends QueueWorkerContract {
   private static final InMemoryTaskStore STORE = new InMemoryTaskStore();
   private static final InMemoryBookkeeper BOOKKEEPER = new InMemoryBookkeeper();

@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadFactory;
  *
  * @param workQueue the queue the worker fetches from
  * @param queues the queues it serves, in the order a slot tries them first
- * @param workerId the base id; slot {@code n} fetches as {@code <workerId>:<n>}
+ * @param workerId the base id; slot {@code n} fetches as {@code <workerId>:<n>} on the per-task
+ *     path, the batch fetcher as {@code <workerId>:b}
  * @param handler the work
  * @param concurrency how many slots (handlers at once)
  * @param threadFactory makes the slot threads
@@ -24,6 +25,7 @@ import java.util.concurrent.ThreadFactory;
  * @param pollInterval the longest an idle slot waits without a signal
  * @param shutdownGrace the grace period of {@code close()}
  * @param runSchedules whether the worker runs its queues' schedules about once a second
+ * @param batchSize the most tasks leased per fetch; 1 for the per-slot single-task path
  */
 public record WorkerConfig(
     WorkQueue workQueue,
@@ -38,10 +40,40 @@ public record WorkerConfig(
     RetryPolicy retryPolicy,
     Duration pollInterval,
     Duration shutdownGrace,
-    boolean runSchedules) {
+    boolean runSchedules,
+    int batchSize) {
+
+  /** The suffix of the worker id the batch fetcher leases with: {@code <workerId>:b}. */
+  public static final String BATCH_SUFFIX = ":b";
 
   /** Copies the queue list. */
   public WorkerConfig {
     queues = List.copyOf(queues);
+  }
+
+  /**
+   * Whether the worker leases in batches (batch size over 1).
+   *
+   * @return true on the batch path
+   */
+  public boolean batched() {
+    return batchSize > 1;
+  }
+
+  /**
+   * The worker ids the worker leases with: one per slot on the per-task path, {@code <workerId>:b}
+   * on the batch path.
+   *
+   * @return the ids
+   */
+  public List<String> leaseIds() {
+    if (batched()) {
+      return List.of(workerId + BATCH_SUFFIX);
+    }
+    List<String> ids = new java.util.ArrayList<>();
+    for (int n = 0; n < concurrency; n++) {
+      ids.add(workerId + ":" + n);
+    }
+    return List.copyOf(ids);
   }
 }

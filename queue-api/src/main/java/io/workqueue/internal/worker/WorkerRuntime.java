@@ -11,6 +11,7 @@ import io.workqueue.WorkQueue;
 import io.workqueue.internal.worker.Execution.State;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,10 +36,18 @@ import org.slf4j.LoggerFactory;
  * extends leases, enforces the handler time limit, wakes slots for released tasks coming due and
  * runs schedules, and the shutdown sequence. Thread-safe.
  *
- * <p>Each slot fetches with its own worker id on the single-task path, so it holds at most one
- * lease per queue, and runs one task at a time: the worker holds at most {@code concurrency}
- * leases. An idle slot waits for the queue's work signal ({@link WorkQueue#onWork}), or for the
- * poll interval where no signal comes.
+ * <p>On the per-task path (batch size 1) each slot fetches with its own worker id on the
+ * single-task path, so it holds at most one lease per queue, and runs one task at a time: the
+ * worker holds at most {@code concurrency} leases. An idle slot waits for the queue's work signal
+ * ({@link WorkQueue#onWork}), or for the poll interval where no signal comes.
+ *
+ * <p>On the batch path one fetcher thread leases with {@link WorkQueue#fetchBatch} under the one
+ * worker id {@code <workerId>:b} into a {@link TaskBuffer} (at most the free slots plus a prefetch
+ * sized to what the slots start soon), the slots take from the buffer, and an {@link AckBatcher}
+ * acknowledges the outcomes in groups with {@link WorkQueue#ackAll(QueueRef, String, Map)}.
+ * Releases (retries, shutdown) stay one by one, by index. The timer extends the leases of buffered
+ * tasks as well as those of running handlers. An idle fetcher waits for the work signal or the poll
+ * interval.
  */
 public final class WorkerRuntime {
   private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
@@ -50,6 +60,9 @@ public final class WorkerRuntime {
 
   /** How long after a released task's due time its worker looks for it again. */
   private static final long DUE_MARGIN_MILLIS = 10;
+
+  /** How long {@code close} waits for the fetcher to return from a fetch under way. */
+  private static final Duration FETCHER_WAIT = Duration.ofSeconds(10);
 
   /** The longest error message kept in a failure outcome or dead letter. */
   private static final int MAX_ERROR_MESSAGE = 8_000;
@@ -79,6 +92,18 @@ public final class WorkerRuntime {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
   private final AtomicLong abandoned = new AtomicLong();
+  private final boolean batched;
+  private final String batchId;
+
+  /** Batch path: running executions by queue and index, guarded by lock. */
+  private final Map<String, Execution> runningByKey = new HashMap<>();
+
+  /** Handlers running now (batch path: tells the acker whether more outcomes are coming). */
+  private final AtomicInteger inHandler = new AtomicInteger();
+
+  private final TaskBuffer buffer;
+  private final AckBatcher acker;
+  private Thread fetcher;
   private volatile Lifecycle lifecycle = Lifecycle.NEW;
   private long ended; // executions ended, guarded by lock
   private ScheduledThreadPoolExecutor timer;
@@ -93,6 +118,15 @@ public final class WorkerRuntime {
   public WorkerRuntime(WorkerConfig cfg) {
     this.cfg = cfg;
     this.wq = cfg.workQueue();
+    this.batched = cfg.batched();
+    this.batchId = cfg.workerId() + WorkerConfig.BATCH_SUFFIX;
+    if (batched) {
+      this.buffer = new TaskBuffer(cfg.concurrency(), cfg.batchSize());
+      this.acker = new AckBatcher(this::ackGroup, () -> inHandler.get() > 0 || buffer.hasWaiting());
+    } else {
+      this.buffer = null;
+      this.acker = null;
+    }
   }
 
   // ------------------------------------------------------------------------------ lifecycle
@@ -186,7 +220,8 @@ public final class WorkerRuntime {
     for (int n = 0; n < cfg.concurrency(); n++) {
       String id = cfg.workerId() + ":" + n;
       int first = n % cfg.queues().size();
-      Thread t = cfg.threadFactory().newThread(() -> runSlot(id, first));
+      Thread t =
+          cfg.threadFactory().newThread(batched ? this::runBatchSlot : () -> runSlot(id, first));
       if (t == null) {
         lifecycle = Lifecycle.CLOSED;
         closing = CompletableFuture.completedFuture(true);
@@ -200,15 +235,24 @@ public final class WorkerRuntime {
       slots.add(t);
     }
     slots.forEach(Thread::start);
+    if (batched) {
+      acker.start("workqueue-worker-" + cfg.workerId() + "-acks");
+      fetcher = new Thread(this::runFetcher, "workqueue-worker-" + batchId + "-fetcher");
+      fetcher.setDaemon(true);
+      fetcher.start();
+      long tick = Math.max(1, cfg.extendEvery().toMillis() / 2);
+      timer.scheduleWithFixedDelay(this::extendBuffered, tick, tick, TimeUnit.MILLISECONDS);
+    }
     if (cfg.runSchedules()) {
       scheduleRunner = timer.scheduleWithFixedDelay(this::runSchedules, 0, 1, TimeUnit.SECONDS);
     }
     log.info(
-        "worker {} started: {} slot(s) on {}, time to recover {}",
+        "worker {} started: {} slot(s) on {}, time to recover {}, {}",
         cfg.workerId(),
         cfg.concurrency(),
         cfg.queues(),
-        cfg.timeToRecover());
+        cfg.timeToRecover(),
+        batched ? "batches of up to " + cfg.batchSize() + " as " + batchId : "one task per fetch");
   }
 
   /**
@@ -262,6 +306,9 @@ public final class WorkerRuntime {
       scheduleRunner.cancel(false);
     }
     subscriptions.forEach(WorkerRuntime::closeQuietly);
+    if (batched) {
+      releaseBuffered(buffer.close(), "the worker closed before it started");
+    }
     int waiting;
     lock.lock();
     try {
@@ -326,6 +373,25 @@ public final class WorkerRuntime {
           break;
         }
       }
+    } finally {
+      lock.unlock();
+    }
+    if (batched) {
+      try {
+        fetcher.join(FETCHER_WAIT.toMillis());
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+      if (!acker.stop(FINISHING_WAIT)) {
+        log.error(
+            "worker {}: acknowledging the last outcomes took over {}; their tasks are delivered"
+                + " again after their leases",
+            cfg.workerId(),
+            FINISHING_WAIT);
+      }
+    }
+    lock.lock();
+    try {
       lifecycle = Lifecycle.CLOSED;
     } finally {
       lock.unlock();
@@ -393,6 +459,9 @@ public final class WorkerRuntime {
     int failures = 0;
     while (lifecycle == Lifecycle.RUNNING) {
       long seen = wake.generation();
+      if (lifecycle != Lifecycle.RUNNING) {
+        break; // close() woke us between the check above and reading the generation
+      }
       if (!takePermit()) {
         break;
       }
@@ -418,7 +487,7 @@ public final class WorkerRuntime {
       }
       if (ex != null) {
         failures = 0;
-        execute(ex);
+        execute(ex, cfg.extendEvery().toMillis());
         continue;
       }
       returnPermit();
@@ -432,6 +501,296 @@ public final class WorkerRuntime {
       }
     }
   }
+
+  // ------------------------------------------------------------------------------ batch path
+
+  /** The batch fetcher: leases into the buffer while there is room, waits for work otherwise. */
+  private void runFetcher() {
+    List<QueueRef> queues = cfg.queues();
+    int cursor = 0;
+    int failures = 0;
+    while (lifecycle == Lifecycle.RUNNING) {
+      int room = buffer.awaitRoom(cfg.pollInterval());
+      if (room <= 0) {
+        continue;
+      }
+      long seen = wake.generation();
+      if (lifecycle != Lifecycle.RUNNING) {
+        break; // close() woke us between the check above and reading the generation
+      }
+      int asked = takePermits(room);
+      if (asked == 0) {
+        break; // the count limit of runFor is reached
+      }
+      int got = 0;
+      boolean progress = false;
+      boolean failedRound = false;
+      boolean hadWork = buffer.hasWork();
+      for (int i = 0; i < queues.size() && got < asked; i++) {
+        int at = (cursor + i) % queues.size();
+        QueueRef q = queues.get(at);
+        try {
+          List<Task> tasks = wq.fetchBatch(q, batchId, asked - got, cfg.timeToRecover());
+          if (i == 0) {
+            buffer.fetched(hadWork, tasks.size() == asked);
+          }
+          if (!tasks.isEmpty()) {
+            got += tasks.size();
+            cursor = (at + 1) % queues.size();
+            accept(q, tasks);
+          }
+        } catch (UnreadableTaskException e) {
+          progress = true;
+          log.warn(
+              "worker {}: stepped over a task that cannot be opened: {}", batchId, e.getMessage());
+        } catch (RuntimeException e) {
+          failedRound = true;
+          warnNowAndThen(
+              "fetch " + q, "worker {}: fetching from {} failed; backing off", batchId, q, e);
+        }
+      }
+      returnPermits(asked - got);
+      if (got > 0 || progress) {
+        // more may be waiting: look again (an empty look then waits for the signal)
+        failures = 0;
+      } else if (failedRound) {
+        failures = Math.min(failures + 1, 10);
+        long backoff = Math.min(cfg.pollInterval().toMillis(), 50L << failures);
+        wake.await(seen, Duration.ofMillis(Math.max(1, backoff)));
+      } else {
+        failures = 0;
+        wake.await(seen, cfg.pollInterval());
+      }
+    }
+  }
+
+  /** Puts fetched tasks into the buffer; releases them when the worker is closing. */
+  private void accept(QueueRef q, List<Task> tasks) {
+    long now = System.nanoTime();
+    List<TaskBuffer.Leased> leased = new ArrayList<>(tasks.size());
+    List<Execution> superseded = new ArrayList<>();
+    lock.lock();
+    try {
+      for (Task t : tasks) {
+        leased.add(new TaskBuffer.Leased(q, t, now));
+        Execution old = runningByKey.get(TaskBuffer.Leased.key(q, t.index()));
+        if (old != null) {
+          superseded.add(old);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    superseded.forEach(this::lostToSelf);
+    List<TaskBuffer.Leased> refused = buffer.offer(leased);
+    if (!refused.isEmpty()) {
+      releaseBuffered(refused, "the worker closed before it started");
+    }
+  }
+
+  /**
+   * A running handler's lease expired and this worker's fetcher leased the task again: the handler
+   * is interrupted and its result discarded, as when another worker takes a lease over.
+   */
+  private void lostToSelf(Execution old) {
+    if (old.move(State.RUNNING, State.TIMED_OUT, State.LOST)) {
+      old.stopWatching();
+      log.warn(
+          "worker {}: the lease on {} ran out while its handler ran and the task was leased again;"
+              + " interrupting the handler, its result is discarded",
+          cfg.workerId(),
+          old.describe());
+    }
+  }
+
+  private static String key(Execution ex) {
+    return TaskBuffer.Leased.key(ex.queue, ex.task.index());
+  }
+
+  /** A slot on the batch path: takes tasks from the buffer until it closes. */
+  private void runBatchSlot() {
+    while (true) {
+      TaskBuffer.Leased t = buffer.take();
+      if (t == null) {
+        return;
+      }
+      try {
+        long age = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t.leasedAt);
+        execute(
+            new Execution(batchId, t.queue, t.task, Thread.currentThread()),
+            cfg.extendEvery().toMillis() - age);
+      } catch (RuntimeException e) {
+        log.error("worker {}: running task {} of {} failed", batchId, t.task.index(), t.queue, e);
+      } finally {
+        buffer.done();
+      }
+    }
+  }
+
+  /** The timer's job on the batch path: extends the leases of tasks waiting in the buffer. */
+  private void extendBuffered() {
+    long half = TimeUnit.MILLISECONDS.toNanos(Math.max(1, cfg.extendEvery().toMillis() / 2));
+    for (TaskBuffer.Leased t : buffer.snapshot()) {
+      if (lifecycle != Lifecycle.RUNNING) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - t.leasedAt < half) {
+        continue;
+      }
+      try {
+        if (wq.extendLease(t.queue, batchId, t.task.index(), cfg.timeToRecover())) {
+          t.leasedAt = now;
+        } else if (buffer.remove(t)) {
+          log.warn(
+              "worker {}: lost the lease on task {} of {} before it started (taken over by another"
+                  + " worker); dropped it",
+              batchId,
+              t.task.index(),
+              t.queue);
+          lock.lock();
+          try {
+            ended++; // it counts against a runFor count limit: it was leased
+            changed.signalAll();
+          } finally {
+            lock.unlock();
+          }
+        }
+      } catch (RuntimeException e) {
+        warnNowAndThen(
+            "extend " + batchId,
+            "worker {}: extending the lease on a buffered task of {} failed; trying again",
+            batchId,
+            t.queue,
+            e);
+      }
+    }
+  }
+
+  /** Releases buffered tasks that never started, at once; they are not counted in the stats. */
+  private void releaseBuffered(List<TaskBuffer.Leased> left, String why) {
+    if (left.isEmpty()) {
+      return;
+    }
+    int released = 0;
+    for (TaskBuffer.Leased t : left) {
+      if (release(
+          t.queue,
+          batchId,
+          t.task.index(),
+          "task " + t.task.index() + " of " + t.queue + " (worker " + batchId + ")",
+          Duration.ZERO,
+          error("WorkerClosed", why))) {
+        released++;
+      }
+    }
+    log.info(
+        "worker {}: released {} of {} buffered task(s) that had not started{}",
+        cfg.workerId(),
+        released,
+        left.size(),
+        released < left.size() ? "; the rest go to other workers after their leases" : "");
+  }
+
+  /** The acker's flush of one queue's group: ackAll in chunks, then the counts. */
+  private void ackGroup(QueueRef q, List<AckBatcher.Pending> group) {
+    int from = 0;
+    while (from < group.size()) {
+      Map<Long, Outcome> outcomes = new LinkedHashMap<>();
+      List<AckBatcher.Pending> chunk = new ArrayList<>();
+      while (from < group.size()
+          && chunk.size() < WorkQueue.MAX_BATCH
+          && !outcomes.containsKey(group.get(from).ex().task.index())) {
+        AckBatcher.Pending p = group.get(from++);
+        outcomes.put(p.ex().task.index(), p.outcome());
+        chunk.add(p);
+      }
+      try {
+        ackChunk(q, outcomes, chunk);
+      } catch (RuntimeException e) {
+        log.error("worker {}: acknowledging {} tasks of {} failed", batchId, chunk.size(), q, e);
+        abandoned.addAndGet(chunk.size());
+      }
+    }
+  }
+
+  private void ackChunk(QueueRef q, Map<Long, Outcome> outcomes, List<AckBatcher.Pending> chunk) {
+    Set<Long> acked;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        acked = wq.ackAll(q, batchId, outcomes);
+        break;
+      } catch (BackendUnavailableException e) {
+        if (attempt >= FINISH_ATTEMPTS || !pauseBeforeRetry(attempt)) {
+          log.error(
+              "worker {}: acknowledging {} tasks of {} failed {} times; they are delivered again"
+                  + " after their leases",
+              batchId,
+              chunk.size(),
+              q,
+              attempt,
+              e);
+          abandoned.addAndGet(chunk.size());
+          return;
+        }
+      } catch (RuntimeException e) {
+        // one outcome the queue refuses must not sink the others: ack them one by one
+        log.warn(
+            "worker {}: acknowledging {} tasks of {} together failed ({}); acknowledging them one"
+                + " by one",
+            batchId,
+            chunk.size(),
+            q,
+            e.toString());
+        for (AckBatcher.Pending p : chunk) {
+          count(p, ack(p.ex(), p.outcome()));
+        }
+        return;
+      }
+    }
+    for (AckBatcher.Pending p : chunk) {
+      boolean held = acked.contains(p.ex().task.index());
+      if (!held) {
+        log.warn(
+            "worker {}: the ack of {} came too late: its lease was taken over by another worker",
+            cfg.workerId(),
+            p.ex().describe());
+      }
+      count(p, held);
+    }
+  }
+
+  private void count(AckBatcher.Pending p, boolean acked) {
+    if (acked) {
+      (p.outcome().isSuccess() ? succeeded : failed).incrementAndGet();
+    } else {
+      abandoned.incrementAndGet();
+    }
+  }
+
+  private int takePermits(int wanted) {
+    while (true) {
+      long p = permits.get();
+      if (p <= 0) {
+        return 0;
+      }
+      if (p == Long.MAX_VALUE) {
+        return wanted;
+      }
+      long k = Math.min(wanted, p);
+      if (permits.compareAndSet(p, p - k)) {
+        return (int) k;
+      }
+    }
+  }
+
+  private void returnPermits(int unused) {
+    if (unused > 0) {
+      permits.updateAndGet(p -> p == Long.MAX_VALUE ? p : p + unused);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ per-task permits
 
   private boolean takePermit() {
     while (true) {
@@ -450,8 +809,17 @@ public final class WorkerRuntime {
     permits.updateAndGet(p -> p == Long.MAX_VALUE ? p : p + 1);
   }
 
-  private void execute(Execution ex) {
+  /**
+   * Runs the handler on a leased task and ends it: acknowledged (batch path: handed to the acker),
+   * released for a retry, or discarded when the lease was lost.
+   *
+   * @param ex the execution
+   * @param firstExtension how long until the first lease extension, in ms (a buffered task's lease
+   *     may have been set a while ago)
+   */
+  private void execute(Execution ex, long firstExtension) {
     boolean tooLate;
+    Execution replaced = null;
     lock.lock();
     try {
       tooLate = lifecycle.compareTo(Lifecycle.ABANDONING) >= 0;
@@ -460,9 +828,15 @@ public final class WorkerRuntime {
         changed.signalAll();
       } else {
         running.add(ex);
+        if (batched) {
+          replaced = runningByKey.put(key(ex), ex);
+        }
       }
     } finally {
       lock.unlock();
+    }
+    if (replaced != null) {
+      lostToSelf(replaced);
     }
     if (tooLate) {
       abandoned.incrementAndGet();
@@ -471,13 +845,16 @@ public final class WorkerRuntime {
     }
     State before = State.FINISHING;
     try {
-      watch(ex);
+      watch(ex, firstExtension);
       Object result = null;
       Throwable failure = null;
+      inHandler.incrementAndGet();
       try {
         result = cfg.handler().handle(ex.task);
       } catch (Throwable t) {
         failure = t;
+      } finally {
+        inHandler.decrementAndGet();
       }
       ex.stopWatching();
       before = ex.handlerReturned();
@@ -511,6 +888,9 @@ public final class WorkerRuntime {
       lock.lock();
       try {
         running.remove(ex);
+        if (batched) {
+          runningByKey.remove(key(ex), ex);
+        }
         ended++;
         changed.signalAll();
       } finally {
@@ -522,11 +902,12 @@ public final class WorkerRuntime {
     }
   }
 
-  private void watch(Execution ex) {
+  private void watch(Execution ex, long firstExtension) {
     long every = Math.max(1, cfg.extendEvery().toMillis());
+    long first = Math.max(1, Math.min(every, firstExtension));
     try {
       ex.watch(
-          timer.scheduleWithFixedDelay(() -> extend(ex), every, every, TimeUnit.MILLISECONDS),
+          timer.scheduleWithFixedDelay(() -> extend(ex), first, every, TimeUnit.MILLISECONDS),
           timer.schedule(
               () -> timeOut(ex), cfg.maxHandlerTime().toMillis(), TimeUnit.MILLISECONDS));
     } catch (RejectedExecutionException e) {
@@ -557,6 +938,15 @@ public final class WorkerRuntime {
         outcome = Outcome.failure(error(e));
       }
     }
+    complete(ex, outcome);
+  }
+
+  /** Acknowledges a task with its outcome and counts it; on the batch path via the acker. */
+  private void complete(Execution ex, Outcome outcome) {
+    if (batched) {
+      acker.add(ex, outcome);
+      return;
+    }
     if (ack(ex, outcome)) {
       (outcome.isSuccess() ? succeeded : failed).incrementAndGet();
     } else {
@@ -574,11 +964,7 @@ public final class WorkerRuntime {
           cfg.workerId(),
           ex.describe(),
           failure);
-      if (ack(ex, Outcome.failure(error(failure)))) {
-        failed.incrementAndGet();
-      } else {
-        abandoned.incrementAndGet();
-      }
+      complete(ex, Outcome.failure(error(failure)));
       return;
     }
     Duration delay = cfg.retryPolicy().delayAfter(ex.task.deliveries());
@@ -634,21 +1020,31 @@ public final class WorkerRuntime {
   }
 
   private boolean release(Execution ex, Duration delay, Map<String, String> error) {
+    return release(ex.queue, ex.worker, ex.task.index(), ex.describe(), delay, error);
+  }
+
+  private boolean release(
+      QueueRef queue,
+      String worker,
+      long index,
+      String describe,
+      Duration delay,
+      Map<String, String> error) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return wq.release(ex.queue, ex.worker, ex.task.index(), delay, error);
+        return wq.release(queue, worker, index, delay, error);
       } catch (BackendUnavailableException e) {
         if (attempt >= FINISH_ATTEMPTS || !pauseBeforeRetry(attempt)) {
           log.error(
               "worker {}: releasing {} failed {} times; it is delivered again after its lease",
               cfg.workerId(),
-              ex.describe(),
+              describe,
               attempt,
               e);
           return false;
         }
       } catch (RuntimeException e) {
-        log.error("worker {}: releasing {} failed", cfg.workerId(), ex.describe(), e);
+        log.error("worker {}: releasing {} failed", cfg.workerId(), describe, e);
         return false;
       }
     }
