@@ -68,6 +68,13 @@ public final class Bench {
             + " B of JSON per task ({\"payload\":\"x…\"}); sealed: "
             + sealedBytes
             + " B, which is also the blob the floor writes per task.");
+    results.environment(
+        servers.recordsPlainOutcomes()
+            ? "Queue settings: the library's defaults; every ack writes an outcome row"
+                + " (recordPlainOutcomes on), the floor's ack writes nothing."
+            : "Queue settings: recordPlainOutcomes off (--no-plain-outcomes): an ack with a plain"
+                + " success writes no outcome row, as the floor's ack (the worker's no-op"
+                + " handler returns a plain success too).");
     QueueRuns queue = new QueueRuns(servers.queue());
     FloorRuns floorRuns = new FloorRuns(floor);
     boolean queueCases =

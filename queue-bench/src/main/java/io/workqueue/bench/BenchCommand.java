@@ -134,6 +134,13 @@ public final class BenchCommand implements Callable<Integer> {
   private int idleSamples = 300;
 
   @Option(
+      names = "--no-plain-outcomes",
+      description =
+          "Measure the queue with WorkQueues.Builder.recordPlainOutcomes(false): an ack with a"
+              + " plain success writes no outcome row (by default it does, as in the library).")
+  private boolean noPlainOutcomes;
+
+  @Option(
       names = "--jmh-forks",
       description = "JMH forks (0: in this JVM). Default: ${DEFAULT-VALUE}.")
   private int jmhForks = 1;
@@ -239,6 +246,7 @@ public final class BenchCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     BenchResults results;
     try (BenchServers servers = BenchServers.startOwn()) {
+      servers.recordPlainOutcomes(!noPlainOutcomes);
       stdout.printf(
           java.util.Locale.ROOT,
           "servers up in %.1f s: %s%n",

@@ -46,7 +46,8 @@ public final class BenchServers implements AutoCloseable {
   private final JedisPooled peerJedis;
   private final CassandraTaskStore store;
   private final TinkKeyProvider keys;
-  private final WorkQueue queue;
+  private boolean recordPlainOutcomes = true;
+  private WorkQueue queue;
 
   private BenchServers(
       CassandraNode cassandra,
@@ -83,12 +84,37 @@ public final class BenchServers implements AutoCloseable {
             .masterKey(MasterKey.generateEphemeral())
             .keysetStore(CassandraKeysetStore.builder().session(session).keyspace(KEYSPACE).build())
             .build();
-    this.queue =
-        WorkQueues.builder()
-            .taskStore(store)
-            .bookkeeper(RedisBookkeeper.of(jedis))
-            .keyProvider(keys)
-            .build();
+    this.queue = buildQueue();
+  }
+
+  private WorkQueue buildQueue() {
+    return WorkQueues.builder()
+        .taskStore(store)
+        .bookkeeper(RedisBookkeeper.of(jedis))
+        .keyProvider(keys)
+        .recordPlainOutcomes(recordPlainOutcomes)
+        .build();
+  }
+
+  /**
+   * Sets whether the queue (and later {@linkplain #newNode nodes}) store plain successes as
+   * outcomes, {@link WorkQueues.Builder#recordPlainOutcomes(boolean)}; true by default, as in the
+   * library. Call before any case runs: it replaces {@link #queue()}.
+   *
+   * @param record whether an ack with a plain success writes an outcome row
+   */
+  public void recordPlainOutcomes(boolean record) {
+    this.recordPlainOutcomes = record;
+    this.queue = buildQueue();
+  }
+
+  /**
+   * Whether plain successes are stored as outcomes.
+   *
+   * @return as set by {@link #recordPlainOutcomes(boolean)}
+   */
+  public boolean recordsPlainOutcomes() {
+    return recordPlainOutcomes;
   }
 
   /**
@@ -173,6 +199,7 @@ public final class BenchServers implements AutoCloseable {
             .bookkeeper(bookkeeper)
             .keyProvider(keys)
             .queueListener(listener)
+            .recordPlainOutcomes(recordPlainOutcomes)
             .build();
     return new Node(node, bookkeeper);
   }

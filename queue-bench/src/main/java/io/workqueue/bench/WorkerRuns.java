@@ -1,5 +1,6 @@
 package io.workqueue.bench;
 
+import io.workqueue.Outcome;
 import io.workqueue.QueueEvent;
 import io.workqueue.QueueInfo;
 import io.workqueue.QueueListener;
@@ -152,7 +153,7 @@ final class WorkerRuns {
                   task -> {
                     long now = slot.get().started(task.index());
                     startedAt.put(task.index(), now);
-                    return null;
+                    return Outcome.success(); // no result: a plain success
                   })
               .concurrency(c)
               .timeToRecover(QueueRuns.TTR)
@@ -367,7 +368,7 @@ final class WorkerRuns {
               .handler(
                   task -> {
                     starts.add(new long[] {System.nanoTime(), task.index()});
-                    return null;
+                    return Outcome.success(); // no result: a plain success
                   })
               .concurrency(1)
               .timeToRecover(QueueRuns.TTR)
