@@ -159,27 +159,38 @@ final class TaskBuffer {
    * Adds leased tasks for the slots.
    *
    * @param tasks the tasks, in the order the slots should take them
-   * @return those not taken: all of them when the buffer is closed (the caller releases them), else
-   *     none; a task already in the buffer (its own expired lease, leased again by the same worker
-   *     id) is kept once and not returned
+   * @return what was not added: all of them as refused when the buffer is closed (the caller
+   *     releases them); else the number of duplicates, tasks already in the buffer (their own
+   *     expired lease, leased again by the same worker id), each kept once
    */
-  List<Leased> offer(List<Leased> tasks) {
+  Offered offer(List<Leased> tasks) {
     lock.lock();
     try {
       if (!open) {
-        return tasks;
+        return new Offered(tasks, 0);
       }
+      int duplicates = 0;
       for (Leased t : tasks) {
         if (keys.add(t.key())) {
           waiting.add(t);
+        } else {
+          duplicates++;
         }
       }
       notEmpty.signalAll();
-      return List.of();
+      return new Offered(List.of(), duplicates);
     } finally {
       lock.unlock();
     }
   }
+
+  /**
+   * What {@link #offer} did not add.
+   *
+   * @param refused the tasks refused because the buffer is closed
+   * @param duplicates how many were already in the buffer
+   */
+  record Offered(List<Leased> refused, int duplicates) {}
 
   /**
    * Takes the next task for a slot, waiting until there is one; the slot is busy until {@link

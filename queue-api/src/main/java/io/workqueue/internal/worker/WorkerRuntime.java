@@ -300,7 +300,6 @@ public final class WorkerRuntime {
   }
 
   private boolean shutDown(Duration grace) {
-    long deadline = System.nanoTime() + grace.toNanos();
     wake.wake();
     if (scheduleRunner != null) {
       scheduleRunner.cancel(false);
@@ -309,6 +308,8 @@ public final class WorkerRuntime {
     if (batched) {
       releaseBuffered(buffer.close(), "the worker closed before it started");
     }
+    // the grace is the running handlers': it starts once the buffered tasks are given back
+    long deadline = System.nanoTime() + grace.toNanos();
     int waiting;
     lock.lock();
     try {
@@ -381,6 +382,13 @@ public final class WorkerRuntime {
         fetcher.join(FETCHER_WAIT.toMillis());
       } catch (InterruptedException e) {
         interrupted = true;
+      }
+      if (fetcher.isAlive()) {
+        log.warn(
+            "worker {}: the fetcher is still inside a fetch after {}; what it leases is released"
+                + " when the fetch returns",
+            cfg.workerId(),
+            FETCHER_WAIT);
       }
       if (!acker.stop(FINISHING_WAIT)) {
         log.error(
@@ -526,7 +534,8 @@ public final class WorkerRuntime {
       boolean progress = false;
       boolean failedRound = false;
       boolean hadWork = buffer.hasWork();
-      for (int i = 0; i < queues.size() && got < asked; i++) {
+      // stops at close: what the other queues would lease now would only be released again
+      for (int i = 0; i < queues.size() && got < asked && lifecycle == Lifecycle.RUNNING; i++) {
         int at = (cursor + i) % queues.size();
         QueueRef q = queues.get(at);
         try {
@@ -582,9 +591,11 @@ public final class WorkerRuntime {
       lock.unlock();
     }
     superseded.forEach(this::lostToSelf);
-    List<TaskBuffer.Leased> refused = buffer.offer(leased);
-    if (!refused.isEmpty()) {
-      releaseBuffered(refused, "the worker closed before it started");
+    TaskBuffer.Offered offered = buffer.offer(leased);
+    // a duplicate used a permit of runFor's count limit but will not run twice: give it back
+    returnPermits(offered.duplicates());
+    if (!offered.refused().isEmpty()) {
+      releaseBuffered(offered.refused(), "the worker closed before it started");
     }
   }
 
