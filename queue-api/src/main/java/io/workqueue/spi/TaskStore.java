@@ -1,14 +1,18 @@
 package io.workqueue.spi;
 
 import io.workqueue.BackendUnavailableException;
+import io.workqueue.InvalidArgumentException;
 import io.workqueue.Priority;
 import io.workqueue.QueueRef;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Holds sealed tasks by (owner, service, index), and their outcomes. Never sees plaintext: the core
@@ -151,6 +155,42 @@ public interface TaskStore {
    */
   default void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
     throw new UnsupportedOperationException("purge");
+  }
+
+  /**
+   * The argument check of {@link #purge} for implementations: every lane's highest index lies in
+   * that lane's range ({@link Priority#base()}, meaning none, up to the lane's last index).
+   *
+   * @param highestIndex as given to {@link #purge}
+   * @return the same entries, in lane order
+   * @throws InvalidArgumentException naming {@code highestIndex} when it is null, holds null or an
+   *     index outside its lane
+   */
+  static SortedMap<Priority, Long> checkHighestIndices(Map<Priority, Long> highestIndex) {
+    if (highestIndex == null) {
+      throw new InvalidArgumentException("highestIndex", "must not be null (nor hold null)");
+    }
+    SortedMap<Priority, Long> lanes = new TreeMap<>(Comparator.comparingInt(Priority::lane));
+    for (Map.Entry<Priority, Long> e : highestIndex.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        throw new InvalidArgumentException("highestIndex", "must not be null (nor hold null)");
+      }
+      long base = e.getKey().base();
+      if (e.getValue() < base || e.getValue() > base + Priority.LANE_SIZE - 1) {
+        throw new InvalidArgumentException(
+            "highestIndex",
+            "index of lane "
+                + e.getKey()
+                + " must be "
+                + base
+                + " (none) to "
+                + (base + Priority.LANE_SIZE - 1)
+                + ", was "
+                + e.getValue());
+      }
+      lanes.put(e.getKey(), e.getValue());
+    }
+    return lanes;
   }
 
   /**

@@ -794,7 +794,7 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
   @Override
   public void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
     requireOpen(queue);
-    Map<Priority, Long> lanes = checkHighestIndices(highestIndex);
+    Map<Priority, Long> lanes = TaskStore.checkHighestIndices(highestIndex);
     String what = "purge of queue " + queue;
     try {
       Statements s = statements();
@@ -820,30 +820,6 @@ public final class CassandraTaskStore implements TaskStore, AutoCloseable {
       throw failures.translate(what, e);
     }
     LOG.info("purged queue {} (lanes {})", queue, lanes.keySet());
-  }
-
-  private static Map<Priority, Long> checkHighestIndices(@Nullable Map<Priority, Long> given) {
-    requireArgument(given, "highestIndex");
-    Map<Priority, Long> lanes = new TreeMap<>(Comparator.comparingInt(Priority::lane));
-    for (Map.Entry<Priority, Long> e : given.entrySet()) {
-      requireArgument(e.getKey(), "highestIndex");
-      requireArgument(e.getValue(), "highestIndex");
-      long base = e.getKey().base();
-      if (e.getValue() < base || e.getValue() > base + Priority.LANE_SIZE - 1) {
-        throw new InvalidArgumentException(
-            "highestIndex",
-            "index of lane "
-                + e.getKey()
-                + " must be "
-                + base
-                + " (none) to "
-                + (base + Priority.LANE_SIZE - 1)
-                + ", was "
-                + e.getValue());
-      }
-      lanes.put(e.getKey(), e.getValue());
-    }
-    return lanes;
   }
 
   /** Whether a bucket holds a task or an outcome: two reads of at most one row, concurrently. */

@@ -222,7 +222,7 @@ public final class InMemoryTaskStore implements TaskStore {
   @Override
   public void purge(QueueRef queue, Map<Priority, Long> highestIndex) {
     requireArgument(queue, "queue");
-    Map<Priority, Long> lanes = checkHighestIndices(highestIndex);
+    Map<Priority, Long> lanes = TaskStore.checkHighestIndices(highestIndex);
     synchronized (schedules) {
       schedules.remove(queue);
     }
@@ -248,35 +248,6 @@ public final class InMemoryTaskStore implements TaskStore {
       }
     }
     marks.remove(queue);
-  }
-
-  /**
-   * Checks the argument of {@link #purge}.
-   *
-   * @return the lanes, in lane order
-   */
-  private static Map<Priority, Long> checkHighestIndices(Map<Priority, Long> highestIndex) {
-    requireArgument(highestIndex, "highestIndex");
-    Map<Priority, Long> lanes = new TreeMap<>(Comparator.comparingInt(Priority::lane));
-    for (Map.Entry<Priority, Long> e : highestIndex.entrySet()) {
-      requireArgument(e.getKey(), "highestIndex");
-      requireArgument(e.getValue(), "highestIndex");
-      long base = e.getKey().base();
-      if (e.getValue() < base || e.getValue() > base + Priority.LANE_SIZE - 1) {
-        throw new InvalidArgumentException(
-            "highestIndex",
-            "index of lane "
-                + e.getKey()
-                + " must be "
-                + base
-                + " (none) to "
-                + (base + Priority.LANE_SIZE - 1)
-                + ", was "
-                + e.getValue());
-      }
-      lanes.put(e.getKey(), e.getValue());
-    }
-    return lanes;
   }
 
   /**
